@@ -1,0 +1,15 @@
+# The Eye's worker and API: one image, the command picks the role (see docker-compose.yml).
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY pyproject.toml constraints.txt README.md ./
+COPY eye eye
+COPY streams streams
+COPY validators validators
+COPY store store
+COPY graphql_api graphql_api
+RUN pip install --no-cache-dir -c constraints.txt . && useradd --system eye && mkdir /var/lib/eye \
+    && chown eye /var/lib/eye
+USER eye
+EXPOSE 8000 6066
+CMD ["eye", "api"]

@@ -1,0 +1,42 @@
+# The two commands of the README, and what they need. Everything downloaded or built lands in
+# .venv/ or .cache/, both git-ignored.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+KAFKA_LIBS := .cache/kafka/libs/.complete
+
+.PHONY: up down test bench deps lock clean
+
+deps: $(VENV)/.installed $(KAFKA_LIBS)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@python3 -c 'import sys; assert sys.version_info >= (3, 11), "The Eye needs Python >= 3.11"'
+	@python3 -m venv --help >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-venv)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+$(KAFKA_LIBS): broker/pom.xml
+	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless)
+	@command -v mvn >/dev/null || (apt-get update -qq && apt-get install -y -qq maven)
+	mvn -B -q -f broker/pom.xml dependency:copy-dependencies
+	touch $@
+
+up: deps
+	scripts/stack.sh up
+
+down:
+	scripts/stack.sh down
+
+test: deps
+	$(VENV)/bin/pytest -q
+
+bench: deps
+	$(PY) -m bench
+
+# Refresh the pinned versions after changing dependencies in pyproject.toml.
+lock:
+	$(VENV)/bin/pip freeze --exclude-editable > constraints.txt
+
+clean: down
+	rm -rf .cache $(VENV)

@@ -1,0 +1,72 @@
+"""Kafka administration and producing for the CLI: topics, and events sent like a client would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+from confluent_kafka import KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from eye.errors import EyeError
+from eye.settings import Settings
+
+APP_KEY_HEADER = "eye-app-key"
+
+
+class DeliveryFailed(EyeError):
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__(f"{len(failures)} message(s) not delivered; first: {failures[0]}")
+        self.failures = failures
+
+
+def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
+    """Create the input and dead-letter topics when missing; return the names created."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    wanted = [NewTopic(t, settings.topic_partitions, 1)
+              for t in (settings.topic, settings.dlq_topic) if t not in existing]
+    if not wanted:
+        return []
+    for name, fut in admin.create_topics(wanted, request_timeout=timeout).items():
+        try:
+            fut.result()
+        except KafkaException as exc:
+            if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
+                raise
+    return [t.topic for t in wanted]
+
+
+def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
+            app_key: str | None) -> int:
+    """Send events keyed by session id, idempotently, and wait until the broker has them all."""
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap,
+                         "enable.idempotence": True, "acks": "all", "linger.ms": 5})
+    failures: list[str] = []
+
+    def on_delivery(err: object, _msg: object) -> None:
+        if err is not None:
+            failures.append(str(err))
+
+    headers = [(APP_KEY_HEADER, app_key.encode())] if app_key else []
+    n = 0
+    for event in events:
+        if isinstance(event, bytes):
+            value, key = event, None
+        else:
+            value = orjson.dumps(event)
+            sid = event.get("session_id")
+            key = sid.encode() if isinstance(sid, str) else None
+        while True:
+            try:
+                producer.produce(settings.topic, value=value, key=key, headers=headers,
+                                 on_delivery=on_delivery)
+                break
+            except BufferError:  # local queue full: let deliveries drain, then retry
+                producer.poll(0.1)
+        producer.poll(0)
+        n += 1
+    producer.flush()
+    if failures:
+        raise DeliveryFailed(failures)
+    return n

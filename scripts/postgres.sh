@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# A PostgreSQL server of the project's own, in a data folder the scripts own, from Debian's packages.
+# usage: scripts/postgres.sh start|stop|status DATA_DIR PORT
+# start also makes the role and database eye/eye, so the default DSN works.
+set -euo pipefail
+cmd=${1:?start|stop|status}; dir=${2:?data dir}; port=${3:?port}
+
+bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$d" ]; then
+    echo "postgres: installing Debian's postgresql package" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    d=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  echo "$d"
+}
+
+# initdb and postgres refuse to run as root: run them as the package's postgres user then.
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+bin=$(bindir)
+data="$dir/data"
+sock="$dir/run"
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+case "$cmd" in
+  start)
+    mkdir -p "$dir" "$sock"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir" "$sock"
+    if [ ! -f "$data/PG_VERSION" ]; then
+      as_owner "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+        -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+    fi
+    if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 && port_taken "$port"; then
+      echo "postgres: port $port is taken by another process; stop it or choose another port" >&2; exit 1
+    fi
+    if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      echo "postgres: already running"
+    else
+      as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start \
+        -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=${EYE_PG_FSYNC:-on} -c max_connections=200" >/dev/null
+    fi
+    psql() { as_owner "$bin/psql" -h "$sock" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+    [ "$(psql -c "select 1 from pg_roles where rolname='eye'")" = 1 ] ||
+      psql -c "create role eye login createdb password 'eye'"
+    [ "$(psql -c "select 1 from pg_database where datname='eye'")" = 1 ] ||
+      psql -c "create database eye owner eye"
+    echo "postgres: ready on 127.0.0.1:$port" ;;
+  stop)
+    if [ -f "$data/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null && echo "postgres: stopped"
+    fi ;;
+  status) as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 ;;
+  *) echo "usage: $0 start|stop|status DATA_DIR PORT" >&2; exit 2 ;;
+esac

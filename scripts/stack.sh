@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# `make up` / `make down`: the whole stack on this machine, with a demo, in the background.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+state=.cache/stack
+eye=.venv/bin/eye
+kafka_port=${EYE_STACK_KAFKA_PORT:-9092}
+pg_port=${EYE_STACK_PG_PORT:-5432}
+export EYE_KAFKA_BOOTSTRAP=${EYE_KAFKA_BOOTSTRAP:-127.0.0.1:$kafka_port}
+export EYE_DATABASE_URL=${EYE_DATABASE_URL:-postgresql://eye:eye@127.0.0.1:$pg_port/eye}
+export EYE_STATE_DIR=${EYE_STATE_DIR:-$state/worker-state}
+api_port=${EYE_API_PORT:-8000}
+worker_port=${EYE_WORKER_PORT:-6066}
+
+start_bg() {  # name, command...
+  local name=$1; shift
+  if [ -f "$state/$name.pid" ] && kill -0 "$(cat "$state/$name.pid")" 2>/dev/null; then return; fi
+  nohup "$@" >"$state/$name.log" 2>&1 &
+  echo $! >"$state/$name.pid"
+}
+
+wait_http() {  # name, url, seconds
+  for _ in $(seq 1 $(($3 * 2))); do
+    curl -fsS "$2" >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$state/$1.pid")" 2>/dev/null || { echo "$1 exited; last lines of $state/$1.log:" >&2; tail -20 "$state/$1.log" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "$1 not healthy after $3 s; see $state/$1.log" >&2; return 1
+}
+
+stop_bg() {
+  local f="$state/$1.pid"
+  [ -f "$f" ] || return 0
+  local pid; pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "$1: stopped"
+  fi
+  rm -f "$f"
+}
+
+case "${1:-}" in
+  up)
+    mkdir -p "$state"
+    scripts/postgres.sh start "$PWD/$state/postgres" "$pg_port"
+    scripts/kafka.sh start "$PWD/$state/kafka" "$kafka_port"
+    $eye topics
+    $eye migrate
+    start_bg worker $eye worker
+    start_bg api $eye api
+    wait_http api "http://127.0.0.1:$api_port/healthz" 60
+    wait_http worker "http://127.0.0.1:$worker_port/healthz" 90
+    app_key=$($eye apps add demo-site | tail -1)
+    token=$($eye tokens add demo-admin --admin 2>/dev/null | tail -1 || true)
+    demo=$($eye demo --app-key "$app_key")
+    echo "$demo"
+    session=$(echo "$demo" | sed -n 's/^example session: //p')
+    # The worker stores in batches; wait until the example session answers.
+    query="{ session(id: \\\"$session\\\") { sessionId eventCount events { category name data timestamp } } }"
+    auth=(); [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+    for _ in $(seq 1 60); do
+      answer=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
+        -d "{\"query\": \"$query\"}" "http://127.0.0.1:$api_port/graphql" || true)
+      echo "$answer" | grep -q '"eventCount"' && break
+      sleep 0.5
+    done
+    cat <<INFO
+
+The Eye is running.
+  GraphQL   http://127.0.0.1:$api_port/graphql
+  Kafka     127.0.0.1:$kafka_port   topic ${EYE_TOPIC:-eye-events}
+  Postgres  $EYE_DATABASE_URL
+  App key   $app_key   (send it in the Kafka header eye-app-key)
+${token:+  API token $token   (Authorization: Bearer …)
+}  Logs      $state/*.log
+  Stop      make down
+
+Example query:
+  curl -s ${token:+-H 'Authorization: Bearer $token' }-H 'Content-Type: application/json' \\
+    -d '{"query": "$query"}' http://127.0.0.1:$api_port/graphql
+Answer:
+  $answer
+INFO
+    ;;
+  down)
+    stop_bg api
+    stop_bg worker
+    scripts/kafka.sh stop "$PWD/$state/kafka" "$kafka_port"
+    scripts/postgres.sh stop "$PWD/$state/postgres" "$pg_port"
+    ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

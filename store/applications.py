@@ -1,0 +1,68 @@
+"""Registered applications: their names and key hashes. A key itself is never stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import AsyncConnection, Connection, errors
+
+from eye.errors import EyeError
+
+
+class ApplicationExists(EyeError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"an application named {name!r} exists already")
+        self.name = name
+
+
+class NoSuchApplication(EyeError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no active application named {name!r}")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def key_hash(key: str | bytes) -> bytes:
+    # Keys are 192 random bits, so a plain digest is enough: there is nothing to brute-force.
+    return hashlib.sha256(key.encode() if isinstance(key, str) else key).digest()
+
+
+def add(conn: Connection, name: str) -> str:
+    """Register `name`; return its new key, which exists nowhere else after this call."""
+    key = "eye_" + secrets.token_urlsafe(24)
+    try:
+        conn.execute("INSERT INTO applications (name, key_hash) VALUES (%s, %s)",
+                     (name, key_hash(key)))
+    except errors.UniqueViolation:
+        raise ApplicationExists(name) from None
+    return key
+
+
+def list_all(conn: Connection) -> list[Application]:
+    rows = conn.execute("SELECT id, name, created_at, revoked_at FROM applications ORDER BY id")
+    return [Application(*r) for r in rows]
+
+
+def revoke(conn: Connection, name: str) -> None:
+    cur = conn.execute("UPDATE applications SET revoked_at = now() "
+                       "WHERE name = %s AND revoked_at IS NULL", (name,))
+    if cur.rowcount == 0:
+        raise NoSuchApplication(name)
+
+
+async def active_id(conn: AsyncConnection, key: bytes) -> int | None:
+    """The id of the unrevoked application holding `key`, or None."""
+    cur = await conn.execute("SELECT id FROM applications WHERE key_hash = %s "
+                             "AND revoked_at IS NULL", (key_hash(key),))
+    row = await cur.fetchone()
+    return None if row is None else int(row[0])

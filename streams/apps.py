@@ -1,0 +1,67 @@
+"""Which registered application sent a message: the `eye-app-key` header, resolved with a cache."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from psycopg import AsyncConnection, OperationalError
+
+from store import applications
+
+log = logging.getLogger(__name__)
+
+
+class AppResolver:
+    """Maps app keys to application ids, remembering each answer for `ttl` seconds.
+
+    The cache keeps the database out of the per-event path; its short life is what makes a
+    revocation take effect within seconds. Unknown keys are remembered too, so a flood of
+    bad keys costs one query per key per `ttl`.
+    """
+
+    def __init__(self, dsn: str, *, ttl: float = 5.0, max_entries: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._dsn = dsn
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._cache: dict[bytes, tuple[int | None, float]] = {}
+        self._conn: AsyncConnection | None = None
+
+    async def resolve(self, key: bytes | None) -> int | None:
+        if not key:
+            return None
+        now = self._clock()
+        hit = self._cache.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        app_id = await self._lookup(key)
+        if len(self._cache) >= self._max:
+            self._cache.clear()
+        self._cache[key] = (app_id, now + self._ttl)
+        return app_id
+
+    async def _lookup(self, key: bytes) -> int | None:
+        # While the database is away no key can be judged: wait for it rather than reject
+        # events of a registered application.
+        delay = 0.1
+        while True:
+            try:
+                return await applications.active_id(await self._connection(), key)
+            except OperationalError as exc:
+                log.warning("cannot check an app key (%s); retrying in %.1fs", exc, delay)
+                self._conn = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _connection(self) -> AsyncConnection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True)
+        return self._conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
