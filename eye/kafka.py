@@ -13,6 +13,11 @@ from eye.settings import Settings
 
 APP_KEY_HEADER = "eye-app-key"
 
+# librdkafka's default partitioner (CRC32) differs from the Java client's and aiokafka's
+# (murmur2): a session sent by both kinds of client would split across partitions, and so
+# across workers. Every producer of The Eye uses the Java-compatible one.
+PRODUCER_DEFAULTS = {"partitioner": "murmur2_random", "enable.idempotence": True, "acks": "all"}
+
 
 class DeliveryFailed(EyeError):
     def __init__(self, failures: list[str]) -> None:
@@ -24,8 +29,11 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     """Create the input and dead-letter topics when missing; return the names created."""
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
     existing = set(admin.list_topics(timeout=timeout).topics)
+    # The control topic is co-partitioned with the input: a session's commands reach the
+    # worker that holds its state.
     wanted = [NewTopic(t, settings.topic_partitions, 1)
-              for t in (settings.topic, settings.dlq_topic) if t not in existing]
+              for t in (settings.topic, settings.dlq_topic, settings.control_topic)
+              if t not in existing]
     if not wanted:
         return []
     for name, fut in admin.create_topics(wanted, request_timeout=timeout).items():
@@ -40,8 +48,8 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
 def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
             app_key: str | None) -> int:
     """Send events keyed by session id, idempotently, and wait until the broker has them all."""
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap,
-                         "enable.idempotence": True, "acks": "all", "linger.ms": 5})
+    producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap,
+                         "linger.ms": 5})
     failures: list[str] = []
 
     def on_delivery(err: object, _msg: object) -> None:
@@ -70,3 +78,14 @@ def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
     if failures:
         raise DeliveryFailed(failures)
     return n
+
+
+def forget_session(settings: Settings, session_id: str, timeout: float = 10.0) -> None:
+    """Ask the worker that holds `session_id` to drop its table state (a deletion request)."""
+    producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap})
+    failures: list[str] = []
+    producer.produce(settings.control_topic, key=session_id.encode(),
+                     value=orjson.dumps({"action": "forget_session", "session_id": session_id}),
+                     on_delivery=lambda err, _m: failures.append(str(err)) if err else None)
+    if producer.flush(timeout) or failures:
+        raise DeliveryFailed(failures or ["not acknowledged in time"])

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic: str = "eye-events"
     dlq_topic: str = "eye-events-dlq"
+    control_topic: str = "eye-control"
     topic_partitions: int = Field(12, ge=1)
     consumer_group: str = "eye-worker"
 
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_pool_size: int = Field(8, ge=1)
 
     @property
     def dsn(self) -> str:

@@ -1,4 +1,4 @@
-"""The aiohttp application: /graphql and /healthz."""
+"""GraphQL over HTTP: the /graphql routes."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ from aiohttp import web
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, parse
 from graphql import execute as execute_query
 from graphql import validate as validate_query
-from psycopg_pool import AsyncConnectionPool
 
-from eye.settings import Settings
+from eye.web import POOL
 from graphql_api.schema import load_schema
-from store import queries
-from store.db import open_pool
 
-POOL = web.AppKey("pool", AsyncConnectionPool)
 SCHEMA = web.AppKey("schema", GraphQLSchema)
 
 
@@ -66,26 +62,7 @@ async def graphql_get(request: web.Request) -> web.Response:
                       request.query.get("operationName"))
 
 
-async def healthz(request: web.Request) -> web.Response:
-    try:
-        await queries.ping(request.app[POOL])
-    except Exception as exc:
-        return web.json_response({"status": "down", "database": str(exc)}, status=503)
-    return web.json_response({"status": "ok"})
-
-
-def create_app(settings: Settings) -> web.Application:
-    app = web.Application()
+def add_routes(app: web.Application) -> None:
     app[SCHEMA] = load_schema()
-
-    async def pool_ctx(app: web.Application) -> Any:
-        pool = await open_pool(settings.dsn)
-        app[POOL] = pool
-        yield
-        await pool.close()
-
-    app.cleanup_ctx.append(pool_ctx)
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
-    app.router.add_get("/healthz", healthz)
-    return app

@@ -1,0 +1,25 @@
+"""`eye demo`: send a few sessions of demo events, as a client application would."""
+
+from __future__ import annotations
+
+import argparse
+
+from eye.settings import Settings
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from eye.demo import demo_events
+    from eye.kafka import produce
+
+    events = demo_events(args.sessions)
+    n = produce(settings, events, app_key=args.app_key)
+    print(f"sent {n} demo events over {args.sessions} sessions to {settings.topic}")
+    print(f"example session: {events[0]['session_id']}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("demo", help="send demo events")
+    p.add_argument("--sessions", type=int, default=4)
+    p.add_argument("--app-key", default=None)
+    p.set_defaults(run=run)

@@ -1,0 +1,22 @@
+"""`eye worker`: run the Faust stream worker."""
+
+from __future__ import annotations
+
+import argparse
+
+from eye.settings import Settings
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from faust import Worker
+
+    from streams.app import create_app
+
+    Worker(create_app(settings), loglevel=args.loglevel).execute_from_commandline()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("worker", help="run the stream worker")
+    p.add_argument("--loglevel", default="info")
+    p.set_defaults(run=run)
