@@ -8,6 +8,18 @@ from uuid import UUID
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """Where a message was read, and its bytes as received."""
+
+    topic: str
+    partition: int
+    offset: int
+    payload: bytes | None
+    headers: str  # JSON text of the headers kept (never the app key)
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EventRow:
     id: UUID
     session_id: str
@@ -16,17 +28,52 @@ class EventRow:
     data: str  # JSON text, serialised once by the worker
     timestamp: datetime
     application_id: int | None
-    received_at: datetime
+    source: Source
 
 
 @dataclass(frozen=True, slots=True)
 class ErrorRow:
     reason: str
     detail: str
-    payload: bytes | None
-    headers: str  # JSON text of the headers kept (never the app key)
-    topic: str
-    partition: int
-    offset: int
-    received_at: datetime
     application_id: int | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    session_id: str
+    application_id: int | None
+    first_seen: datetime
+    last_seen: datetime
+    duration_seconds: float
+    event_count: int
+    pageviews: int
+    entry_page: str | None
+    exit_page: str | None
+    bounce: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    kind: str
+    detail: str
+    started_at: datetime
+    ended_at: datetime
+    attempts: int
+
+
+@dataclass
+class Batch:
+    """Everything one transaction stores."""
+
+    events: list[EventRow]
+    errors: list[ErrorRow]
+    sessions: dict[str, SessionRow]
+    incidents: list[Incident]
+
+    @classmethod
+    def empty(cls) -> Batch:
+        return cls([], [], {}, [])
+
+    def __len__(self) -> int:
+        return len(self.events) + len(self.errors)

@@ -1,93 +1,158 @@
-"""Batched, idempotent writes: one transaction per batch, COPY in, duplicates ignored."""
+"""Batched, idempotent writes: one transaction per batch, COPY in, redeliveries ignored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
+from uuid import UUID
 
+import psycopg
 from psycopg import AsyncConnection
 
+from store.errors import RowsRejected, StoreUnavailable
 from store.partitions import ensure_months, month_of
-from store.rows import ErrorRow, EventRow
+from store.rows import Batch, ErrorRow, EventRow
 
-_EVENT_COLUMNS = "id, session_id, category, name, data, timestamp, application_id, received_at"
+# The reason code of an event whose id was stored before from another message; it belongs to
+# the closed set in validators.Reason (a test keeps the two equal).
+DUPLICATE_EVENT = "duplicate_event"
+
+_EVENT_COLUMNS = ('id, session_id, category, name, data, "timestamp", application_id, '
+                  "received_at, kafka_partition, kafka_offset")
 _ERROR_COLUMNS = ('reason, detail, payload, headers, topic, "partition", "offset", received_at,'
                   " application_id")
+_SESSION_COLUMNS = ("session_id, application_id, first_seen, last_seen, duration_seconds, "
+                    "event_count, pageviews, entry_page, exit_page, bounce")
 
-# Staging tables live as long as the connection and empty themselves at each commit, so COPY
-# can land rows that the INSERT … ON CONFLICT then filters.
-_STAGING = f"""
+# Staging tables live as long as the connection and empty themselves at each commit: COPY lands
+# rows there, and one INSERT … SELECT moves them, deciding conflicts in the database.
+_STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS events_in (
     id uuid, session_id text, category text, name text, data jsonb, "timestamp" timestamptz,
-    application_id bigint, received_at timestamptz) ON COMMIT DELETE ROWS;
+    application_id bigint, received_at timestamptz, kafka_partition integer, kafka_offset bigint
+) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS errors_in (
     reason text, detail text, payload bytea, headers jsonb, topic text, "partition" integer,
-    "offset" bigint, received_at timestamptz, application_id bigint) ON COMMIT DELETE ROWS;
+    "offset" bigint, received_at timestamptz, application_id bigint
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS sessions_in (
+    session_id text, application_id bigint, first_seen timestamptz, last_seen timestamptz,
+    duration_seconds double precision, event_count integer, pageviews integer, entry_page text,
+    exit_page text, bounce boolean
+) ON COMMIT DELETE ROWS;
 """
 
-# Session rows are recomputed from their events, so they agree with `events` by construction,
-# whatever order or how many times the events arrived.
-_UPSERT_SESSIONS = """
-INSERT INTO sessions AS s (session_id, application_id, first_seen, last_seen, event_count,
-                           pageviews, entry_page, exit_page, bounce, updated_at)
-SELECT session_id,
-       (array_agg(application_id ORDER BY "timestamp", id))[1],
-       min("timestamp"), max("timestamp"), count(*),
-       count(*) FILTER (WHERE name = 'pageview'),
-       (array_agg(data->>'path' ORDER BY "timestamp", id) FILTER (WHERE name = 'pageview'))[1],
-       (array_agg(data->>'path' ORDER BY "timestamp" DESC, id DESC)
-            FILTER (WHERE name = 'pageview'))[1],
-       count(*) FILTER (WHERE name = 'pageview') <= 1,
-       now()
-FROM events WHERE session_id = ANY(%s)
-GROUP BY session_id
+# A snapshot never moves a session backwards: one written late by a worker that has since
+# lost the partition is older than what its new owner wrote.
+_UPSERT_SESSIONS = f"""
+INSERT INTO sessions ({_SESSION_COLUMNS}) SELECT {_SESSION_COLUMNS} FROM sessions_in
 ON CONFLICT (session_id) DO UPDATE SET
     application_id = EXCLUDED.application_id, first_seen = EXCLUDED.first_seen,
-    last_seen = EXCLUDED.last_seen, event_count = EXCLUDED.event_count,
-    pageviews = EXCLUDED.pageviews, entry_page = EXCLUDED.entry_page,
-    exit_page = EXCLUDED.exit_page, bounce = EXCLUDED.bounce, updated_at = now()
+    last_seen = EXCLUDED.last_seen, duration_seconds = EXCLUDED.duration_seconds,
+    event_count = EXCLUDED.event_count, pageviews = EXCLUDED.pageviews,
+    entry_page = EXCLUDED.entry_page, exit_page = EXCLUDED.exit_page, bounce = EXCLUDED.bounce,
+    updated_at = now()
+WHERE sessions.event_count <= EXCLUDED.event_count
 """
 
 
 class Writer:
-    """Writes batches over one connection of its own; not shared between tasks."""
+    """Writes batches over one connection of its own; used by one task at a time."""
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._conn: AsyncConnection | None = None
         self._months: set[date] = set()
 
-    async def _connection(self) -> AsyncConnection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True)
-            await self._conn.execute(_STAGING)
-        return self._conn
+    async def write(self, batch: Batch) -> list[ErrorRow]:
+        """Store `batch` in one transaction; return the duplicate-event errors it added.
 
-    async def write(self, events: Sequence[EventRow], errors: Sequence[ErrorRow]) -> None:
-        """Store one batch atomically. Rows already stored (same id) are left as they are."""
+        Raises StoreUnavailable when the database cannot be reached (retry the same batch
+        later) and RowsRejected when it refuses the rows themselves.
+        """
+        try:
+            return await self._write(batch)
+        except (psycopg.OperationalError, OSError) as exc:
+            await self._drop_connection()
+            raise StoreUnavailable(str(exc).strip()) from exc
+        except psycopg.Error as exc:
+            raise RowsRejected(f"{type(exc).__name__}: {str(exc).strip()}") from exc
+
+    async def _write(self, batch: Batch) -> list[ErrorRow]:
         conn = await self._connection()
-        months = {month_of(e.timestamp) for e in events} - self._months
+        months = {month_of(e.timestamp) for e in batch.events} - self._months
         if months:
             await ensure_months(conn, months)
             self._months |= months
         async with conn.transaction():
-            if events:
-                async with conn.cursor().copy(f"COPY events_in ({_EVENT_COLUMNS}) FROM STDIN") as cp:
-                    for e in events:
-                        await cp.write_row((e.id, e.session_id, e.category, e.name, e.data,
-                                            e.timestamp, e.application_id, e.received_at))
-                await conn.execute(f"INSERT INTO events ({_EVENT_COLUMNS}) "
-                                   f"SELECT {_EVENT_COLUMNS} FROM events_in ON CONFLICT DO NOTHING")
-                await conn.execute(_UPSERT_SESSIONS, (list({e.session_id for e in events}),))
-            if errors:
-                async with conn.cursor().copy(f"COPY errors_in ({_ERROR_COLUMNS}) FROM STDIN") as cp:
-                    for r in errors:
-                        await cp.write_row((r.reason, r.detail, r.payload, r.headers, r.topic,
-                                            r.partition, r.offset, r.received_at, r.application_id))
-                await conn.execute(f"INSERT INTO errors ({_ERROR_COLUMNS}) "
-                                   f"SELECT {_ERROR_COLUMNS} FROM errors_in ON CONFLICT DO NOTHING")
+            duplicates = await self._insert_events(conn, batch.events)
+            await self._insert_errors(conn, batch.errors + duplicates)
+            if batch.sessions:
+                async with conn.cursor().copy(
+                        f"COPY sessions_in ({_SESSION_COLUMNS}) FROM STDIN") as cp:
+                    for s in batch.sessions.values():
+                        await cp.write_row((s.session_id, s.application_id, s.first_seen,
+                                            s.last_seen, s.duration_seconds, s.event_count,
+                                            s.pageviews, s.entry_page, s.exit_page, s.bounce))
+                await conn.execute(_UPSERT_SESSIONS)
+            for i in batch.incidents:
+                await conn.execute("INSERT INTO incidents (kind, detail, started_at, ended_at, "
+                                   "attempts) VALUES (%s, %s, %s, %s, %s)",
+                                   (i.kind, i.detail, i.started_at, i.ended_at, i.attempts))
+        return duplicates
+
+    async def _insert_events(self, conn: AsyncConnection, events: list[EventRow]
+                             ) -> list[ErrorRow]:
+        if not events:
+            return []
+        async with conn.cursor().copy(f"COPY events_in ({_EVENT_COLUMNS}) FROM STDIN") as cp:
+            for e in events:
+                s = e.source
+                await cp.write_row((e.id, e.session_id, e.category, e.name, e.data, e.timestamp,
+                                    e.application_id, s.received_at, s.partition, s.offset))
+        cur = await conn.execute(f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS}"
+                                 " FROM events_in ON CONFLICT DO NOTHING RETURNING id")
+        inserted = {r[0] for r in await cur.fetchall()}
+        if len(inserted) == len(events):
+            return []
+        # Rows that were not inserted exist already: read again from the same place they are
+        # redeliveries, and leave no trace; from anywhere else they are duplicates, and each
+        # such message still needs its row, in `errors`.
+        missing = [e for e in events if e.id not in inserted]
+        cur = await conn.execute(
+            "SELECT id, kafka_partition, kafka_offset FROM events WHERE id = ANY(%s)",
+            ([e.id for e in missing],))
+        stored: dict[UUID, set[tuple[int, int]]] = {}
+        for id_, p, o in await cur.fetchall():
+            stored.setdefault(id_, set()).add((p, o))
+        return [ErrorRow(DUPLICATE_EVENT, f"event_id {e.id}: already stored from another message",
+                         e.application_id, e.source)
+                for e in missing if (e.source.partition, e.source.offset) not in stored.get(e.id, ())]
+
+    async def _insert_errors(self, conn: AsyncConnection, errors: list[ErrorRow]) -> None:
+        if not errors:
+            return
+        async with conn.cursor().copy(f"COPY errors_in ({_ERROR_COLUMNS}) FROM STDIN") as cp:
+            for r in errors:
+                s = r.source
+                await cp.write_row((r.reason, r.detail, s.payload, s.headers, s.topic,
+                                    s.partition, s.offset, s.received_at, r.application_id))
+        await conn.execute(f"INSERT INTO errors ({_ERROR_COLUMNS}) SELECT {_ERROR_COLUMNS}"
+                           " FROM errors_in ON CONFLICT DO NOTHING")
+
+    async def _connection(self) -> AsyncConnection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True,
+                                                       connect_timeout=5)
+            await self._conn.execute(_STAGING)
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                await self._conn.close()
+            except Exception:  # a broken connection may fail to close; it is gone either way
+                pass
+            self._conn = None
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        await self._drop_connection()

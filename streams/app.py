@@ -1,4 +1,4 @@
-"""The Faust worker: the `eye-events` topic in, validated rows out to the batching sink."""
+"""The Faust worker: the `eye-events` topic in, session state in tables, rows to the sink."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
+import orjson
 from aiohttp.web import Response
 
 from eye.settings import Settings
+from store.rows import ErrorRow
 from store.writer import Writer
+from streams import rows
 from streams.apps import AppResolver
-from streams.rows import APP_KEY_HEADER, error_row, event_row
+from streams.sessions import Session, already_applied, apply
 from streams.sink import BatchSink
 from validators import Event, Policy, Reason, Rejection, validate
 
@@ -29,52 +32,115 @@ def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.consumer_group,
         broker=[f"kafka://{b.strip()}" for b in settings.kafka_bootstrap.split(",")],
-        store="memory://",
+        store=settings.table_store,
         datadir=str(settings.state_dir),
         topic_partitions=settings.topic_partitions,
+        table_standby_replicas=settings.standby_replicas,
         consumer_auto_offset_reset="earliest",
         web_host=settings.worker_host,
         web_bind=settings.worker_host,
         web_port=settings.worker_port,
         producer_acks=-1,
+        # Everything is bytes we encode ourselves; Faust's default JSON codec would re-encode.
+        key_serializer="raw",
+        value_serializer="raw",
     )
     topic = app.topic(settings.topic, partitions=settings.topic_partitions,
                       key_serializer="raw", value_serializer="raw")
+    control = app.topic(settings.control_topic, partitions=settings.topic_partitions,
+                        key_serializer="raw", value_serializer="raw")
+    dlq = app.topic(settings.dlq_topic, partitions=settings.topic_partitions,
+                    key_serializer="raw", value_serializer="raw")
+    # Session id -> Session (as JSON bytes), in RocksDB and a changelog topic.
+    sessions = app.Table("sessions", partitions=settings.topic_partitions,
+                         key_type=bytes, value_type=bytes)
+    # Client event id -> where it was first read; forgets after the dedup window.
+    window = int(settings.dedup_window.total_seconds())
+    seen_ids = app.Table("seen-event-ids", partitions=settings.topic_partitions,
+                         key_type=bytes, value_type=bytes, options={"ttl": window},
+                         extra_topic_configs={"cleanup.policy": "compact,delete",
+                                              "retention.ms": str(window * 1000)})
     policy = policy_from(settings)
     apps = AppResolver(settings.dsn, ttl=settings.app_cache_seconds)
+
+    async def dead_letters(errors: list[ErrorRow]) -> None:
+        for e in errors:
+            await dlq.send(key=None, value=rows.dead_letter(e), partition=e.source.partition)
+
     sink = BatchSink(Writer(settings.dsn), max_rows=settings.batch_size,
-                     max_wait=settings.batch_interval)
+                     max_wait=settings.batch_interval, dead_letters=dead_letters)
+
+    def first_seen_elsewhere(event: Event, partition: int, offset: int) -> str | None:
+        """Where this client event id was read before, if not here; remembers it otherwise."""
+        if event.event_id is None:
+            return None  # a derived id is unique to its place by construction
+        key = event.event_id.bytes
+        here = f"{partition}:{offset}".encode()
+        before = seen_ids.get(key)
+        if before is None:
+            seen_ids[key] = here
+            return None
+        return None if before == here else before.decode()
 
     @app.agent(topic, name="ingest")
     async def ingest(stream: faust.StreamT[Any]) -> None:
         # Acks are ours: a message is acked when its row is stored, not when it was read.
-        async for event in stream.noack().events():
-            msg = event.message
-            received_at = datetime.now(UTC)
+        async for message_event in stream.noack().events():
+            msg = message_event.message
             headers = list(msg.headers.items() if isinstance(msg.headers, dict)
                            else msg.headers or [])
-            app_key = next((v for k, v in headers if k == APP_KEY_HEADER), None)
+            src = rows.source(topic=msg.topic, partition=msg.partition, offset=msg.offset,
+                              payload=msg.value, headers=headers, received_at=datetime.now(UTC))
+            app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
             app_id = await apps.resolve(app_key)
-            where = dict(topic=msg.topic, partition=msg.partition, offset=msg.offset,
-                         application_id=app_id, received_at=received_at)
+            session = None
             try:
-                if app_id is None:
-                    outcome: Event | Rejection = Rejection(
-                        Reason.UNAUTHORIZED_APP,
-                        f"header {APP_KEY_HEADER}: " + ("missing" if not app_key
-                                                         else "unknown or revoked key"))
+                outcome = check(msg.value, app_key, app_id, src.received_at)
+                if isinstance(outcome, Event):
+                    elsewhere = first_seen_elsewhere(outcome, msg.partition, msg.offset)
+                    if elsewhere is not None:
+                        outcome = Rejection(Reason.DUPLICATE_EVENT,
+                                            f"event_id {outcome.event_id}: already read at "
+                                            f"partition:offset {elsewhere}")
+                if isinstance(outcome, Event):
+                    session = track(outcome, app_id, msg.partition, msg.offset)
+                    row: Any = rows.event_row(outcome, src, app_id)
                 else:
-                    outcome = validate(msg.value, received_at=received_at, policy=policy)
-                if isinstance(outcome, Rejection):
-                    row = error_row(outcome, payload=msg.value, headers=headers, **where)
-                else:
-                    row = event_row(outcome, **where)
+                    row = rows.error_row(outcome, src, app_id)
             except Exception as exc:  # one message's surprise must not stop its partition
                 log.exception("%s[%d] offset=%d: unexpected failure", msg.topic, msg.partition,
                               msg.offset)
-                row = error_row(Rejection(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"),
-                                payload=msg.value, headers=headers, **where)
-            await sink.add(row, event)
+                row = rows.error_row(Rejection(Reason.INTERNAL_ERROR,
+                                               f"{type(exc).__name__}: {exc}"), src, app_id)
+            await sink.add(row, message_event, session)
+
+    def check(value: bytes | None, app_key: bytes | None, app_id: int | None,
+              received_at: datetime) -> Event | Rejection:
+        if app_id is None:
+            why = "missing" if not app_key else "unknown or revoked key"
+            return Rejection(Reason.UNAUTHORIZED_APP, f"header {rows.APP_KEY_HEADER}: {why}")
+        return validate(value, received_at=received_at, policy=policy)
+
+    def track(event: Event, app_id: int | None, partition: int, offset: int) -> Any:
+        key = event.session_id.encode()
+        raw = sessions.get(key)
+        state = Session.from_bytes(raw) if raw is not None else None
+        if not already_applied(state, partition, offset):
+            state = apply(state, event, application_id=app_id, partition=partition,
+                          offset=offset)
+            sessions[key] = state.to_bytes()
+        assert state is not None
+        return rows.session_row(state)
+
+    @app.agent(control, name="control")
+    async def control_commands(stream: faust.StreamT[Any]) -> None:
+        async for command in stream:
+            try:
+                body = orjson.loads(command)
+                if body.get("action") == "forget_session":
+                    sessions.pop(str(body["session_id"]).encode(), None)
+            except (orjson.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
+                log.error("control message ignored (%s): %r", exc, command[:200])
 
     @app.timer(interval=max(settings.batch_interval / 2, 0.05))
     async def flush_due() -> None:

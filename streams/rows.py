@@ -1,14 +1,16 @@
-"""Turn one Kafka message and its validation outcome into the row the store keeps."""
+"""Turn one Kafka message and what the worker made of it into the rows the store keeps."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid5
 
 import orjson
 
-from store.rows import ErrorRow, EventRow
+from store.rows import ErrorRow, EventRow, SessionRow, Source
+from streams.sessions import Session
 from validators import Event, Rejection
 
 APP_KEY_HEADER = "eye-app-key"
@@ -21,38 +23,49 @@ def derived_id(topic: str, partition: int, offset: int) -> UUID:
     return uuid5(_ID_NAMESPACE, f"{topic}/{partition}/{offset}")
 
 
-def event_row(event: Event, *, topic: str, partition: int, offset: int,
-              application_id: int | None, received_at: datetime) -> EventRow:
+def kept_headers(headers: Iterable[tuple[str, bytes | None]]) -> str:
+    """Headers as JSON text, without the app key: the errors table must never hold a secret."""
+    kept = {k: (v or b"").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+            for k, v in headers if k.lower() != APP_KEY_HEADER}
+    return orjson.dumps(kept).decode()
+
+
+def source(*, topic: str, partition: int, offset: int, payload: bytes | None,
+           headers: Iterable[tuple[str, bytes | None]], received_at: datetime) -> Source:
+    return Source(topic, partition, offset, payload, kept_headers(headers), received_at)
+
+
+def event_row(event: Event, src: Source, application_id: int | None) -> EventRow:
     return EventRow(
-        id=event.event_id or derived_id(topic, partition, offset),
+        id=event.event_id or derived_id(src.topic, src.partition, src.offset),
         session_id=event.session_id,
         category=event.category,
         name=event.name,
         data=orjson.dumps(event.data).decode(),
         timestamp=event.timestamp,
         application_id=application_id,
-        received_at=received_at,
+        source=src,
     )
 
 
-def kept_headers(headers: Iterable[tuple[str, bytes | None]]) -> str:
-    """Headers as JSON text, without the app key: the errors table must never hold a secret."""
-    kept = {k: (v or b"").decode("utf-8", "backslashreplace")
-            for k, v in headers if k.lower() != APP_KEY_HEADER}
-    return orjson.dumps(kept).decode()
+def error_row(rejection: Rejection, src: Source, application_id: int | None) -> ErrorRow:
+    # Postgres text cannot hold NUL; a detail may quote the input.
+    return ErrorRow(str(rejection.reason), rejection.detail.replace("\x00", "\\x00"),
+                    application_id, src)
 
 
-def error_row(rejection: Rejection, *, payload: bytes | None,
-              headers: Iterable[tuple[str, bytes | None]], topic: str, partition: int,
-              offset: int, application_id: int | None, received_at: datetime) -> ErrorRow:
-    return ErrorRow(
-        reason=str(rejection.reason),
-        detail=rejection.detail,
-        payload=payload,
-        headers=kept_headers(headers),
-        topic=topic,
-        partition=partition,
-        offset=offset,
-        received_at=received_at,
-        application_id=application_id,
-    )
+def session_row(s: Session) -> SessionRow:
+    return SessionRow(s.session_id, s.application_id, s.first_seen, s.last_seen,
+                      s.duration_seconds, s.event_count, s.pageviews, s.entry_page, s.exit_page,
+                      s.bounce)
+
+
+def dead_letter(row: ErrorRow) -> bytes:
+    """The dead-letter record of a rejected message: its errors row, the payload in base64."""
+    s = row.source
+    return orjson.dumps({
+        "reason": row.reason, "detail": row.detail,
+        "payload_base64": base64.b64encode(s.payload).decode() if s.payload is not None else None,
+        "headers": orjson.loads(s.headers), "topic": s.topic, "partition": s.partition,
+        "offset": s.offset, "received_at": s.received_at, "application_id": row.application_id,
+    })

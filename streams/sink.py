@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Protocol
 
-from store.rows import ErrorRow, EventRow
+from store.errors import RowsRejected, StoreUnavailable
+from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
+from validators import Reason
 
 log = logging.getLogger(__name__)
 
@@ -18,28 +21,34 @@ class Ackable(Protocol):
 
 
 class BatchWriter(Protocol):
-    async def write(self, events: list[EventRow], errors: list[ErrorRow]) -> None: ...
+    async def write(self, batch: Batch) -> list[ErrorRow]: ...
+
+
+Stored = Callable[[Batch, float], None]
+DeadLetters = Callable[[list[ErrorRow]], Awaitable[None]]
 
 
 class BatchSink:
     """Holds rows with the messages they came from; acks the messages once the rows are stored.
 
-    A message is acked (and so its offset may be committed) only after the transaction holding
-    its row has committed. While the database is away the batch is kept and retried with backoff;
-    `add` then blocks, which stops consumption instead of growing memory.
+    A message is acked (so its offset may be committed) only after the transaction holding its
+    row has committed. While the database is away the batch is kept and retried with backoff;
+    `add` then blocks, which stops consumption instead of growing memory. A batch the database
+    refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error.
     """
 
     def __init__(self, writer: BatchWriter, *, max_rows: int, max_wait: float,
-                 max_backoff: float = 10.0, on_stored: Callable[[int, int, float], None] | None = None,
+                 max_backoff: float = 10.0, on_stored: Stored | None = None,
+                 dead_letters: DeadLetters | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._writer = writer
         self._max_rows = max_rows
         self.max_wait = max_wait
         self._max_backoff = max_backoff
         self._on_stored = on_stored
+        self._dead_letters = dead_letters
         self._clock = clock
-        self._events: list[EventRow] = []
-        self._errors: list[ErrorRow] = []
+        self._batch = Batch.empty()
         self._messages: list[Ackable] = []
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
@@ -48,11 +57,14 @@ class BatchSink:
     def __len__(self) -> int:
         return len(self._messages)
 
-    async def add(self, row: EventRow | ErrorRow, message: Ackable) -> None:
+    async def add(self, row: EventRow | ErrorRow, message: Ackable,
+                  session: SessionRow | None = None) -> None:
         if isinstance(row, EventRow):
-            self._events.append(row)
+            self._batch.events.append(row)
         else:
-            self._errors.append(row)
+            self._batch.errors.append(row)
+        if session is not None:
+            self._batch.sessions[session.session_id] = session
         self._messages.append(message)
         if self._oldest is None:
             self._oldest = self._clock()
@@ -67,27 +79,64 @@ class BatchSink:
             if not self._messages:
                 return
             # Swap first: rows added while we write go to the next batch.
-            events, errors, messages = self._events, self._errors, self._messages
-            self._events, self._errors, self._messages, self._oldest = [], [], [], None
-            await self._write_until_stored(events, errors)
+            batch, messages = self._batch, self._messages
+            self._batch, self._messages, self._oldest = Batch.empty(), [], None
+            started = self._clock()
+            try:
+                extra = await self._write(batch)
+            except RowsRejected as exc:
+                log.error("batch of %d rows refused (%s); storing row by row", len(batch), exc)
+                extra = await self._write_row_by_row(batch)
+            if self._dead_letters is not None:
+                try:
+                    await self._dead_letters(batch.errors + extra)
+                except Exception as exc:  # the errors table has the rows; the topic is a copy
+                    log.error("dead-letter topic not written: %s", exc)
+            if self._on_stored is not None:
+                self._on_stored(batch, self._clock() - started)
             for m in messages:
                 m.ack()
 
-    async def _write_until_stored(self, events: list[EventRow], errors: list[ErrorRow]) -> None:
-        delay = 0.1
+    async def _write(self, batch: Batch) -> list[ErrorRow]:
+        """Write, waiting out an unreachable database; raises RowsRejected."""
+        delay, since, attempts = 0.1, datetime.now(UTC), 0
         while True:
-            started = self._clock()
             try:
-                await self._writer.write(events, errors)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database's own errors vary; all mean "not stored yet"
+                extra = await self._writer.write(batch)
+            except StoreUnavailable as exc:
+                attempts += 1
                 self.failures += 1
-                log.warning("batch of %d rows not stored (%s: %s); retrying in %.1fs",
-                            len(events) + len(errors), type(exc).__name__, exc, delay)
+                log.warning("database unavailable (%s); batch of %d rows kept, retry %d in %.1fs",
+                            exc, len(batch), attempts, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_backoff)
                 continue
-            if self._on_stored is not None:
-                self._on_stored(len(events), len(errors), self._clock() - started)
-            return
+            if attempts:
+                await self._record_outage(since, attempts)
+            return extra
+
+    async def _record_outage(self, since: datetime, attempts: int) -> None:
+        incident = Incident("database_unavailable",
+                            f"batches waited for the database; {attempts} failed attempts",
+                            since, datetime.now(UTC), attempts)
+        try:
+            await self._writer.write(Batch([], [], {}, [incident]))
+        except (StoreUnavailable, RowsRejected) as exc:
+            log.error("could not record %s: %s", incident, exc)
+
+    async def _write_row_by_row(self, batch: Batch) -> list[ErrorRow]:
+        extra: list[ErrorRow] = []
+        for e in batch.events:
+            try:
+                extra += await self._write(Batch([e], [], {}, []))
+            except RowsRejected as exc:
+                extra.append(ErrorRow(Reason.SINK_FAILED, f"event {e.id}: {exc}",
+                                      e.application_id, e.source))
+        failed = [r for r in extra if r.reason == Reason.SINK_FAILED]
+        rest = Batch([], batch.errors + failed, batch.sessions, batch.incidents)
+        try:
+            extra += await self._write(rest)
+        except RowsRejected as exc:
+            # Nothing more can be done with these rows here; the dead-letter topic keeps them.
+            log.error("%d error rows refused by the database (%s)", len(rest.errors), exc)
+        return extra

@@ -6,46 +6,73 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import psycopg
+import pytest
 
-from store.rows import ErrorRow, EventRow
-from store.writer import Writer
+from store.errors import StoreUnavailable
+from store.rows import Batch, ErrorRow, EventRow, SessionRow, Source
+from store.writer import DUPLICATE_EVENT, Writer
+from validators import Reason
 
 T0 = datetime(2021, 12, 31, 23, 59, 0, tzinfo=UTC)
 
 
-def rows(session: str, n: int, start: datetime = T0) -> list[EventRow]:
+def rows(session: str, n: int, first_offset: int = 0) -> list[EventRow]:
     return [EventRow(uuid4(), session, "page interaction", "pageview",
-                     f'{{"host": "h", "path": "/p{i}"}}', start + timedelta(seconds=30 * i), None,
-                     start) for i in range(n)]
+                     f'{{"host": "h", "path": "/p{i}"}}', T0 + timedelta(seconds=30 * i), None,
+                     Source("t", 0, first_offset + i, b"{}", "{}", T0)) for i in range(n)]
 
 
-async def test_batch_is_idempotent_and_sessions_agree(database: str) -> None:
+def session(sid: str, count: int) -> SessionRow:
+    return SessionRow(sid, None, T0, T0 + timedelta(seconds=30), 30.0, count, count, "/p0",
+                      "/p1", count <= 1)
+
+
+async def test_batch_is_idempotent_across_months(database: str) -> None:
     writer = Writer(database)
-    batch = rows("s1", 4) + rows("s2", 1)
-    errors = [ErrorRow("malformed_json", "not JSON", b"\xff{", "{}", "t", 0, 7, T0, None)]
-    await writer.write(batch, errors)
-    await writer.write(batch, errors)  # redelivered after a crash
+    events = rows("s1", 4) + rows("s2", 1, first_offset=10)
+    errors = [ErrorRow("malformed_json", "not JSON", None,
+                       Source("t", 0, 7, b"\xff{", '{"h": "v"}', T0))]
+    batch = Batch(events, errors, {"s1": session("s1", 4)}, [])
+    assert await writer.write(batch) == []
+    assert await writer.write(batch) == []  # redelivered after a crash: nothing new
     await writer.close()
     with psycopg.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (5,)
-        assert conn.execute("SELECT payload FROM errors").fetchall() == [(b"\xff{",)]
-        s1 = conn.execute("SELECT event_count, pageviews, entry_page, exit_page, bounce "
-                          "FROM sessions WHERE session_id = 's1'").fetchone()
-        assert s1 == (4, 4, "/p0", "/p3", False)
-        s2 = conn.execute("SELECT event_count, bounce FROM sessions WHERE session_id = 's2'")
-        assert s2.fetchone() == (1, True)
+        assert conn.execute("SELECT payload, headers FROM errors").fetchall() == \
+            [(b"\xff{", {"h": "v"})]
+        assert conn.execute("SELECT event_count FROM sessions").fetchall() == [(4,)]
         # The four events straddle New Year: they live in two monthly partitions.
         parts = conn.execute("SELECT tableoid::regclass::text, count(*) FROM events "
                              "GROUP BY 1 ORDER BY 1").fetchall()
         assert parts == [("events_2021_12", 3), ("events_2022_01", 2)]
 
 
-async def test_session_entry_and_exit_follow_event_time_not_arrival(database: str) -> None:
+async def test_same_event_id_from_another_message_is_a_duplicate_error(database: str) -> None:
     writer = Writer(database)
-    ordered = rows("s", 3)
-    await writer.write([ordered[2]], [])
-    await writer.write([ordered[0], ordered[1]], [])
+    [first] = rows("s", 1)
+    again = EventRow(first.id, "s", first.category, first.name, first.data, first.timestamp,
+                     None, Source("t", 0, 99, b"again", "{}", T0))
+    await writer.write(Batch([first], [], {}, []))
+    dups = await writer.write(Batch([again], [], {}, []))
+    assert [(d.reason, d.source.offset) for d in dups] == [(DUPLICATE_EVENT, 99)]
+    assert DUPLICATE_EVENT == Reason.DUPLICATE_EVENT
     await writer.close()
     with psycopg.connect(database) as conn:
-        row = conn.execute("SELECT entry_page, exit_page, first_seen, last_seen FROM sessions")
-        assert row.fetchone() == ("/p0", "/p2", T0, T0 + timedelta(seconds=60))
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
+        assert conn.execute("SELECT reason, \"offset\", payload FROM errors").fetchall() == \
+            [("duplicate_event", 99, b"again")]
+
+
+async def test_sessions_never_move_backwards(database: str) -> None:
+    writer = Writer(database)
+    await writer.write(Batch([], [], {"s": session("s", 5)}, []))
+    await writer.write(Batch([], [], {"s": session("s", 3)}, []))  # a stale snapshot
+    await writer.close()
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT event_count FROM sessions").fetchone() == (5,)
+
+
+async def test_unreachable_database_is_reported_as_unavailable() -> None:
+    writer = Writer("postgresql://eye:eye@127.0.0.1:1/eye")
+    with pytest.raises(StoreUnavailable):
+        await writer.write(Batch(rows("s", 1), [], {}, []))

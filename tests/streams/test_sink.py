@@ -6,18 +6,23 @@ import asyncio
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from store.rows import ErrorRow, EventRow
+from store.errors import RowsRejected, StoreUnavailable
+from store.rows import Batch, ErrorRow, EventRow, Source
 from streams.sink import BatchSink
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 
 
-def event_row() -> EventRow:
-    return EventRow(uuid4(), "s1", "page interaction", "pageview", "{}", NOW, None, NOW)
+def src(offset: int = 0) -> Source:
+    return Source("t", 0, offset, b"{}", "{}", NOW)
+
+
+def event_row(offset: int = 0) -> EventRow:
+    return EventRow(uuid4(), "s1", "page interaction", "pageview", "{}", NOW, None, src(offset))
 
 
 def error_row(offset: int) -> ErrorRow:
-    return ErrorRow("malformed_json", "x", b"{", "{}", "t", 0, offset, NOW, None)
+    return ErrorRow("malformed_json", "x", None, src(offset))
 
 
 class Message:
@@ -30,17 +35,21 @@ class Message:
 
 
 class MemoryWriter:
-    """Keeps batches in memory; fails the first `fail` writes like an absent database would."""
+    """Keeps batches in memory; can fail like an absent database, or refuse chosen rows."""
 
-    def __init__(self, fail: int = 0) -> None:
-        self.batches: list[tuple[list[EventRow], list[ErrorRow]]] = []
-        self.fail = fail
+    def __init__(self, unavailable: int = 0, refuse_offsets: frozenset[int] = frozenset()) -> None:
+        self.batches: list[Batch] = []
+        self.unavailable = unavailable
+        self.refuse = refuse_offsets
 
-    async def write(self, events: list[EventRow], errors: list[ErrorRow]) -> None:
-        if self.fail:
-            self.fail -= 1
-            raise ConnectionError("database away")
-        self.batches.append((list(events), list(errors)))
+    async def write(self, batch: Batch) -> list[ErrorRow]:
+        if self.unavailable:
+            self.unavailable -= 1
+            raise StoreUnavailable("database away")
+        if any(e.source.offset in self.refuse for e in batch.events):
+            raise RowsRejected("value out of range")
+        self.batches.append(batch)
+        return []
 
 
 async def test_flushes_when_the_batch_is_full_and_acks_after_writing() -> None:
@@ -51,7 +60,7 @@ async def test_flushes_when_the_batch_is_full_and_acks_after_writing() -> None:
     await sink.add(error_row(1), msgs[1])
     assert writer.batches == [] and not any(m.acked for m in msgs)
     await sink.add(event_row(), msgs[2])
-    assert [(len(e), len(r)) for e, r in writer.batches] == [(2, 1)]
+    assert [(len(b.events), len(b.errors)) for b in writer.batches] == [(2, 1)]
     assert [m.acked for m in msgs[:3]] == [True, True, True]
     await sink.add(event_row(), msgs[3])
     assert not msgs[3].acked and len(sink) == 1
@@ -70,10 +79,31 @@ async def test_is_due_after_max_wait() -> None:
     assert not sink.due()
 
 
-async def test_keeps_the_batch_and_retries_until_stored() -> None:
-    writer = MemoryWriter(fail=3)
+async def test_keeps_the_batch_through_an_outage_and_records_it_after() -> None:
+    writer = MemoryWriter(unavailable=3)
     sink = BatchSink(writer, max_rows=1, max_wait=60, max_backoff=0.01)
     msg = Message()
     await asyncio.wait_for(sink.add(event_row(), msg), timeout=5)
-    assert sink.failures == 3
-    assert len(writer.batches) == 1 and msg.acked
+    assert sink.failures == 3 and msg.acked
+    stored, incident = writer.batches
+    assert len(stored.events) == 1
+    assert [i.kind for i in incident.incidents] == ["database_unavailable"]
+    assert incident.incidents[0].attempts == 3
+
+
+async def test_a_refused_row_becomes_a_sink_failed_error_and_the_rest_is_stored() -> None:
+    writer = MemoryWriter(refuse_offsets=frozenset({1}))
+    letters: list[ErrorRow] = []
+
+    async def dead_letters(rows: list[ErrorRow]) -> None:
+        letters.extend(rows)
+
+    sink = BatchSink(writer, max_rows=3, max_wait=60, dead_letters=dead_letters)
+    msgs = [Message() for _ in range(3)]
+    for i, m in enumerate(msgs):
+        await sink.add(event_row(i), m)
+    stored = [e.source.offset for b in writer.batches for e in b.events]
+    failed = [(r.reason, r.source.offset) for b in writer.batches for r in b.errors]
+    assert sorted(stored) == [0, 2] and failed == [("sink_failed", 1)]
+    assert [r.source.offset for r in letters] == [1]
+    assert all(m.acked for m in msgs)

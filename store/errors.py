@@ -1,0 +1,17 @@
+"""What can go wrong when storing, in the two kinds the worker must tell apart."""
+
+from __future__ import annotations
+
+from eye.errors import EyeError
+
+
+class StoreError(EyeError):
+    """Base of the store's errors."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached now; the same batch may succeed later."""
+
+
+class RowsRejected(StoreError):
+    """The database refused the rows themselves; retrying the same batch will not help."""

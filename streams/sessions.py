@@ -1,0 +1,81 @@
+"""Session state: what one session looks like after each of its events. Pure; no Faust here.
+
+A session's events share a Kafka key, so they share a partition and reach one worker in offset
+order. The state remembers the last offset it took in, so an event read again after a crash
+(its offset was not committed) is not counted twice. Entry and exit pages go by event time,
+so events that arrive out of order still give the right session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+
+import orjson
+
+from validators import Event
+
+PAGE_VIEW = "pageview"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    session_id: str
+    application_id: int | None
+    first_seen: datetime
+    last_seen: datetime
+    event_count: int
+    pageviews: int
+    entry_page: str | None
+    entry_at: datetime | None
+    exit_page: str | None
+    exit_at: datetime | None
+    partition: int
+    offset: int
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.last_seen - self.first_seen).total_seconds()
+
+    @property
+    def bounce(self) -> bool:
+        return self.pageviews <= 1
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Session:
+        d = orjson.loads(raw)
+        for k in ("first_seen", "last_seen", "entry_at", "exit_at"):
+            if d[k] is not None:
+                d[k] = datetime.fromisoformat(d[k]).astimezone(UTC)
+        return cls(**d)
+
+
+def already_applied(state: Session | None, partition: int, offset: int) -> bool:
+    """True when this message was taken in before (a redelivery after a crash or rebalance)."""
+    return state is not None and state.partition == partition and offset <= state.offset
+
+
+def apply(state: Session | None, event: Event, *, application_id: int | None, partition: int,
+          offset: int) -> Session:
+    """The session after `event`. Call only when `already_applied` is false."""
+    ts = event.timestamp
+    page = event.data.get("path") if event.name == PAGE_VIEW else None
+    page = page if isinstance(page, str) else None
+    if state is None:
+        return Session(event.session_id, application_id, ts, ts, 1, int(event.name == PAGE_VIEW),
+                       page, ts if page is not None else None, page,
+                       ts if page is not None else None, partition, offset)
+    s = replace(state, first_seen=min(state.first_seen, ts), last_seen=max(state.last_seen, ts),
+                event_count=state.event_count + 1,
+                pageviews=state.pageviews + (event.name == PAGE_VIEW),
+                application_id=state.application_id or application_id,
+                partition=partition, offset=offset)
+    if page is not None:
+        if s.entry_at is None or ts < s.entry_at:
+            s = replace(s, entry_page=page, entry_at=ts)
+        if s.exit_at is None or ts >= s.exit_at:
+            s = replace(s, exit_page=page, exit_at=ts)
+    return s
