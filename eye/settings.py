@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     worker_host: str = "127.0.0.1"
     worker_port: int = 6066
     state_dir: Path = Path(".cache/worker")
+    # RocksDB keeps session state on disk, so a restart reads back only the changelog's tail.
+    table_store: str = "rocksdb://"
+    standby_replicas: int = Field(1, ge=0)
+    dedup_window: timedelta = timedelta(days=7)
     app_cache_seconds: float = Field(5.0, ge=0, description="how long an app key's check is trusted")
 
     # Validation
@@ -42,6 +46,28 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_pool_size: int = Field(8, ge=1)
+    api_max_tokens: int = Field(2000, ge=1, description="lexical tokens a GraphQL document may hold")
+    api_max_depth: int = Field(10, ge=1, description="nesting of fields in one operation")
+    api_max_cost: int = Field(20000, ge=1, description="objects an operation may produce, "
+                              "page sizes multiplied through nesting")
+    api_max_body_bytes: int = Field(65536, ge=1)
+    api_statement_timeout_ms: int = Field(5000, ge=1)
+    api_page_default: int = Field(100, ge=1, description="`first` when a query gives none")
+    api_page_max: int = Field(1000, ge=1, description="the largest `first` allowed")
+    api_list_max: int = Field(1000, ge=1, description="events in an unpaginated list "
+                              "(a session's events, the seed's queries); more are cut with an error")
+    api_graphiql_dir: Path = Path(".cache/graphiql")
+
+    # Collector
+    # A body stays under the producer's and broker's 1 MB message limit, so one huge event
+    # still reaches the topic (and the worker's payload_too_large) instead of failing there.
+    collector_max_body_bytes: int = Field(524288, ge=1, le=900_000)
+    collector_max_events: int = Field(500, ge=1, description="events in one POST /v1/events")
+    collector_delivery_timeout: float = Field(
+        10.0, gt=0, description="seconds to wait for the broker's ack before answering 503")
+    collector_linger_ms: float = Field(5.0, ge=0)
+    collector_cors_origins: str = Field(
+        "*", description="comma-separated origins that may POST from a browser, or *")
 
     @property
     def dsn(self) -> str:
