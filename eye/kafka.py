@@ -80,12 +80,29 @@ def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
     return n
 
 
-def forget_session(settings: Settings, session_id: str, timeout: float = 10.0) -> None:
-    """Ask the worker that holds `session_id` to drop its table state (a deletion request)."""
+def _control(settings: Settings, commands: list[tuple[str, dict[str, object]]],
+             timeout: float = 10.0) -> None:
+    """Send commands keyed by session id on the control topic, which is co-partitioned with the
+    input: each reaches the worker that holds that session's state."""
     producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap})
     failures: list[str] = []
-    producer.produce(settings.control_topic, key=session_id.encode(),
-                     value=orjson.dumps({"action": "forget_session", "session_id": session_id}),
-                     on_delivery=lambda err, _m: failures.append(str(err)) if err else None)
+
+    def on_delivery(err: object, _msg: object) -> None:
+        if err is not None:
+            failures.append(str(err))
+
+    for session_id, body in commands:
+        producer.produce(settings.control_topic, key=session_id.encode(),
+                         value=orjson.dumps(body), on_delivery=on_delivery)
     if producer.flush(timeout) or failures:
         raise DeliveryFailed(failures or ["not acknowledged in time"])
+
+
+def forget_session(settings: Settings, session_id: str) -> None:
+    """Ask the worker that holds `session_id` to drop its table state (a deletion request)."""
+    _control(settings, [(session_id, {"action": "forget_session", "session_id": session_id})])
+
+
+def rebuild_sessions(settings: Settings, session_ids: list[str]) -> None:
+    """Ask the workers to rebuild these sessions' state from the stored events."""
+    _control(settings, [(s, {"action": "rebuild_session", "session_id": s}) for s in session_ids])

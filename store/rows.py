@@ -17,6 +17,8 @@ class Source:
     payload: bytes | None
     headers: str  # JSON text of the headers kept (never the app key)
     received_at: datetime
+    kafka_timestamp: float | None = None  # the record's time, seconds since the epoch
+    app_key_hash: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ DUPLICATE_EVENT = "duplicate_event"
 _EVENT_COLUMNS = ('id, session_id, category, name, data, "timestamp", application_id, '
                   "received_at, kafka_partition, kafka_offset")
 _ERROR_COLUMNS = ('reason, detail, payload, headers, topic, "partition", "offset", received_at,'
-                  " application_id")
+                  " application_id, app_key_hash")
 _SESSION_COLUMNS = ("session_id, application_id, first_seen, last_seen, duration_seconds, "
                     "event_count, pageviews, entry_page, exit_page, bounce")
 
@@ -32,7 +32,7 @@ CREATE TEMP TABLE IF NOT EXISTS events_in (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS errors_in (
     reason text, detail text, payload bytea, headers jsonb, topic text, "partition" integer,
-    "offset" bigint, received_at timestamptz, application_id bigint
+    "offset" bigint, received_at timestamptz, application_id bigint, app_key_hash bytea
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS sessions_in (
     session_id text, application_id bigint, first_seen timestamptz, last_seen timestamptz,
@@ -135,7 +135,8 @@ class Writer:
             for r in errors:
                 s = r.source
                 await cp.write_row((r.reason, r.detail, s.payload, s.headers, s.topic,
-                                    s.partition, s.offset, s.received_at, r.application_id))
+                                    s.partition, s.offset, s.received_at, r.application_id,
+                                    s.app_key_hash))
         await conn.execute(f"INSERT INTO errors ({_ERROR_COLUMNS}) SELECT {_ERROR_COLUMNS}"
                            " FROM errors_in ON CONFLICT DO NOTHING")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -11,11 +12,15 @@ import orjson
 from aiohttp.web import Response
 
 from eye.settings import Settings
+from psycopg import AsyncConnection
+
+from store.maintenance import upkeep
+from store.replay import stored_session_events
 from store.rows import ErrorRow
 from store.writer import Writer
 from streams import rows
 from streams.apps import AppResolver
-from streams.sessions import Session, already_applied, apply
+from streams.sessions import Session, already_applied, apply, rebuild
 from streams.sink import BatchSink
 from validators import Event, Policy, Reason, Rejection, validate
 
@@ -82,37 +87,46 @@ def create_app(settings: Settings) -> faust.App:
             return None
         return None if before == here else before.decode()
 
+    # Held while one message is handled, so a session rebuilt from the database is not
+    # overwritten halfway by the ingest loop.
+    handling = asyncio.Lock()
+
     @app.agent(topic, name="ingest")
     async def ingest(stream: faust.StreamT[Any]) -> None:
         # Acks are ours: a message is acked when its row is stored, not when it was read.
         async for message_event in stream.noack().events():
-            msg = message_event.message
-            headers = list(msg.headers.items() if isinstance(msg.headers, dict)
-                           else msg.headers or [])
-            src = rows.source(topic=msg.topic, partition=msg.partition, offset=msg.offset,
-                              payload=msg.value, headers=headers, received_at=datetime.now(UTC))
-            app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
-            app_id = await apps.resolve(app_key)
-            session = None
-            try:
-                outcome = check(msg.value, app_key, app_id, src.received_at)
-                if isinstance(outcome, Event):
-                    elsewhere = first_seen_elsewhere(outcome, msg.partition, msg.offset)
-                    if elsewhere is not None:
-                        outcome = Rejection(Reason.DUPLICATE_EVENT,
-                                            f"event_id {outcome.event_id}: already read at "
-                                            f"partition:offset {elsewhere}")
-                if isinstance(outcome, Event):
-                    session = track(outcome, app_id, msg.partition, msg.offset)
-                    row: Any = rows.event_row(outcome, src, app_id)
-                else:
-                    row = rows.error_row(outcome, src, app_id)
-            except Exception as exc:  # one message's surprise must not stop its partition
-                log.exception("%s[%d] offset=%d: unexpected failure", msg.topic, msg.partition,
-                              msg.offset)
-                row = rows.error_row(Rejection(Reason.INTERNAL_ERROR,
-                                               f"{type(exc).__name__}: {exc}"), src, app_id)
-            await sink.add(row, message_event, session)
+            async with handling:
+                await handle(message_event)
+
+    async def handle(message_event: Any) -> None:
+        msg = message_event.message
+        headers = list(msg.headers.items() if isinstance(msg.headers, dict)
+                       else msg.headers or [])
+        app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
+        src = rows.source(topic=msg.topic, partition=msg.partition, offset=msg.offset,
+                          payload=msg.value, headers=headers, received_at=datetime.now(UTC),
+                          kafka_timestamp=msg.timestamp, app_key=app_key)
+        app_id = await apps.resolve(app_key)
+        session = None
+        try:
+            outcome = check(msg.value, app_key, app_id, src.received_at)
+            if isinstance(outcome, Event):
+                elsewhere = first_seen_elsewhere(outcome, msg.partition, msg.offset)
+                if elsewhere is not None:
+                    outcome = Rejection(Reason.DUPLICATE_EVENT,
+                                        f"event_id {outcome.event_id}: already read at "
+                                        f"partition:offset {elsewhere}")
+            if isinstance(outcome, Event):
+                session = track(outcome, app_id, msg.partition, msg.offset)
+                row: Any = rows.event_row(outcome, src, app_id)
+            else:
+                row = rows.error_row(outcome, src, app_id)
+        except Exception as exc:  # one message's surprise must not stop its partition
+            log.exception("%s[%d] offset=%d: unexpected failure", msg.topic, msg.partition,
+                          msg.offset)
+            row = rows.error_row(Rejection(Reason.INTERNAL_ERROR,
+                                           f"{type(exc).__name__}: {exc}"), src, app_id)
+        await sink.add(row, message_event, session)
 
     def check(value: bytes | None, app_key: bytes | None, app_id: int | None,
               received_at: datetime) -> Event | Rejection:
@@ -137,10 +151,28 @@ def create_app(settings: Settings) -> faust.App:
         async for command in stream:
             try:
                 body = orjson.loads(command)
-                if body.get("action") == "forget_session":
-                    sessions.pop(str(body["session_id"]).encode(), None)
+                action, sid = body.get("action"), str(body["session_id"])
             except (orjson.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
                 log.error("control message ignored (%s): %r", exc, command[:200])
+                continue
+            if action == "forget_session":
+                sessions.pop(sid.encode(), None)
+            elif action == "rebuild_session":
+                async with handling:
+                    await sink.flush()  # what this worker holds for the session is stored first
+                    async with await AsyncConnection.connect(settings.dsn) as conn:
+                        stored = await stored_session_events(conn, sid)
+                    state = rebuild(sid, stored)
+                    if state is not None:
+                        sessions[sid.encode()] = state.to_bytes()
+                        await sink.add_session(rows.session_row(state))
+
+    @app.timer(interval=3600.0, on_leader=True)
+    async def partition_upkeep() -> None:
+        done = await upkeep(settings.dsn, datetime.now(UTC).date(), ahead=settings.partitions_ahead,
+                            retention_months=settings.retention_months)
+        if done.dropped:
+            log.info("dropped expired partitions: %s", ", ".join(done.dropped))
 
     @app.timer(interval=max(settings.batch_interval / 2, 0.05))
     async def flush_due() -> None:

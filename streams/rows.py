@@ -9,6 +9,7 @@ from uuid import UUID, uuid5
 
 import orjson
 
+from store.applications import key_hash
 from store.rows import ErrorRow, EventRow, SessionRow, Source
 from streams.sessions import Session
 from validators import Event, Rejection
@@ -31,8 +32,10 @@ def kept_headers(headers: Iterable[tuple[str, bytes | None]]) -> str:
 
 
 def source(*, topic: str, partition: int, offset: int, payload: bytes | None,
-           headers: Iterable[tuple[str, bytes | None]], received_at: datetime) -> Source:
-    return Source(topic, partition, offset, payload, kept_headers(headers), received_at)
+           headers: Iterable[tuple[str, bytes | None]], received_at: datetime,
+           kafka_timestamp: float | None = None, app_key: bytes | None = None) -> Source:
+    return Source(topic, partition, offset, payload, kept_headers(headers), received_at,
+                  kafka_timestamp, key_hash(app_key) if app_key else None)
 
 
 def event_row(event: Event, src: Source, application_id: int | None) -> EventRow:

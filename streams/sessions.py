@@ -79,3 +79,19 @@ def apply(state: Session | None, event: Event, *, application_id: int | None, pa
         if s.exit_at is None or ts >= s.exit_at:
             s = replace(s, exit_page=page, exit_at=ts)
     return s
+
+
+def rebuild(session_id: str, stored: list[tuple[str, str, dict, datetime, int | None, int, int]]
+            ) -> Session | None:
+    """A session's state from its stored events (category, name, data, timestamp, application,
+    partition, offset) in time order. It remembers the furthest place read, so redeliveries of
+    those events stay recognised."""
+    if not stored:
+        return None
+    state: Session | None = None
+    for category, name, data, ts, app, partition, offset in stored:
+        event = Event(session_id, category, name, data, ts, None)
+        state = apply(state, event, application_id=app, partition=partition, offset=offset)
+    assert state is not None
+    partition, offset = max((p, o) for *_, p, o in stored)
+    return replace(state, partition=partition, offset=offset)

@@ -71,12 +71,18 @@ class BatchSink:
         if len(self._messages) >= self._max_rows:
             await self.flush()
 
+    async def add_session(self, session: SessionRow) -> None:
+        """A session snapshot with no message of its own; written with the next batch."""
+        self._batch.sessions[session.session_id] = session
+        if self._oldest is None:
+            self._oldest = self._clock()
+
     def due(self) -> bool:
         return self._oldest is not None and self._clock() - self._oldest >= self.max_wait
 
     async def flush(self) -> None:
         async with self._lock:
-            if not self._messages:
+            if not self._messages and not self._batch.sessions:
                 return
             # Swap first: rows added while we write go to the next batch.
             batch, messages = self._batch, self._messages

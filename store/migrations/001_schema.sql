@@ -58,6 +58,8 @@ CREATE TABLE errors (
     "offset"        bigint NOT NULL,
     received_at     timestamptz NOT NULL,
     application_id  bigint,
+    -- The hash of the app key sent (never the key), so `eye replay` can judge it again.
+    app_key_hash    bytea,
     stored_at       timestamptz NOT NULL DEFAULT now(),
     -- One row per message read, however often it is read.
     UNIQUE (topic, "partition", "offset")

@@ -58,3 +58,14 @@ def test_redelivered_offsets_are_recognised() -> None:
 def test_round_trips_through_bytes() -> None:
     s = run([ev("pageview", 0, "/a"), ev("cta click", 5)])
     assert Session.from_bytes(s.to_bytes()) == s
+
+
+def test_rebuild_from_stored_events_matches_the_live_state() -> None:
+    from streams.sessions import rebuild
+
+    events = [ev("pageview", 0, "/a"), ev("cta click", 5), ev("pageview", 30, "/b")]
+    live = run(events)
+    stored = [(e.category, e.name, e.data, e.timestamp, 7, 0, offset)
+              for offset, e in enumerate(events)]
+    assert rebuild("s", stored) == live
+    assert rebuild("s", []) is None

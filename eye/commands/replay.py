@@ -1,0 +1,31 @@
+"""`eye replay --reason R [--since T]`: move stored rejections that now pass into `events`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from eye.settings import Settings
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from eye.kafka import rebuild_sessions
+    from store.db import connect
+    from streams.app import policy_from
+    from streams.replay import replay
+
+    since = datetime.fromisoformat(args.since) if args.since else None
+    with connect(settings.dsn) as conn:
+        out = replay(conn, reason=args.reason, since=since, policy=policy_from(settings))
+    if out.sessions:
+        rebuild_sessions(settings, sorted(out.sessions))
+    print(f"checked {out.checked} rejections ({args.reason}); moved {out.moved} into events; "
+          f"{len(out.sessions)} sessions to rebuild")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("replay", help="re-check stored rejections and move those that now pass")
+    p.add_argument("--reason", required=True, help="the rejection reason to re-check")
+    p.add_argument("--since", help="only rejections received at or after this ISO time")
+    p.set_defaults(run=run)

@@ -1,0 +1,79 @@
+"""Stored rejections read back for `eye replay`, and the move of those that now pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import AsyncConnection, Connection
+
+from store.partitions import ensure_months_sync, month_of
+from store.rows import EventRow
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    id: int
+    payload: bytes | None
+    topic: str
+    partition: int
+    offset: int
+    received_at: datetime
+    application_id: int | None
+    app_key_hash: bytes | None
+
+
+def rejected(conn: Connection, reason: str, since: datetime | None, after_id: int,
+             limit: int) -> list[Rejected]:
+    cur = conn.execute(
+        'SELECT id, payload, topic, "partition", "offset", received_at, application_id,'
+        " app_key_hash FROM errors WHERE reason = %s AND id > %s"
+        " AND (%s::timestamptz IS NULL OR received_at >= %s) ORDER BY id LIMIT %s",
+        (reason, after_id, since, since, limit))
+    return [Rejected(*r) for r in cur]
+
+
+def active_apps(conn: Connection) -> tuple[set[int], dict[bytes, int]]:
+    """Ids of the unrevoked applications, and their key hashes."""
+    rows = conn.execute("SELECT id, key_hash FROM applications WHERE revoked_at IS NULL")
+    by_hash = {bytes(h): i for i, h in rows}
+    return set(by_hash.values()), by_hash
+
+
+def move(conn: Connection, moves: list[tuple[int, EventRow]]) -> int:
+    """Store the events and delete their rejections in one transaction; return events added.
+
+    The event keeps the id the worker would have given it, so a move done twice (or racing a
+    redelivery) adds nothing twice.
+    """
+    if not moves:
+        return 0
+    ensure_months_sync(conn, {month_of(e.timestamp) for _, e in moves})
+    added = 0
+    with conn.transaction():
+        for error_id, e in moves:
+            cur = conn.execute(
+                'INSERT INTO events (id, session_id, category, name, data, "timestamp",'
+                " application_id, received_at, kafka_partition, kafka_offset)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (e.id, e.session_id, e.category, e.name, e.data, e.timestamp, e.application_id,
+                 e.source.received_at, e.source.partition, e.source.offset))
+            added += cur.rowcount
+            conn.execute("DELETE FROM errors WHERE id = %s", (error_id,))
+    return added
+
+
+def session_events(conn: Connection, session_id: str) -> list[tuple[str, str, dict, datetime, int | None, int, int]]:
+    """A session's stored events as (category, name, data, timestamp, app, partition, offset)."""
+    return list(conn.execute(
+        'SELECT category, name, data, "timestamp", application_id, kafka_partition, kafka_offset'
+        ' FROM events WHERE session_id = %s ORDER BY "timestamp", id', (session_id,)))
+
+
+async def stored_session_events(conn: AsyncConnection, session_id: str
+                                ) -> list[tuple[str, str, dict, datetime, int | None, int, int]]:
+    """The same, for the worker."""
+    cur = await conn.execute(
+        'SELECT category, name, data, "timestamp", application_id, kafka_partition, kafka_offset'
+        ' FROM events WHERE session_id = %s ORDER BY "timestamp", id', (session_id,))
+    return list(await cur.fetchall())
