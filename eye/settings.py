@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     table_store: str = "rocksdb://"
     standby_replicas: int = Field(1, ge=0)
     dedup_window: timedelta = timedelta(days=7)
+    # A worker killed without leaving its group holds its partitions this long; short enough
+    # for a quick takeover, long enough to ride out a pause.
+    kafka_session_timeout: float = Field(10.0, gt=0)
+    partitions_ahead: int = Field(2, ge=0, description="monthly partitions made ahead of time")
+    retention_months: int = Field(0, ge=0, description="months of events kept; 0 keeps all")
     app_cache_seconds: float = Field(5.0, ge=0, description="how long an app key's check is trusted")
 
     # Validation

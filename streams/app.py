@@ -46,6 +46,8 @@ def create_app(settings: Settings) -> faust.App:
         web_bind=settings.worker_host,
         web_port=settings.worker_port,
         producer_acks=-1,
+        broker_session_timeout=settings.kafka_session_timeout,
+        broker_heartbeat_interval=settings.kafka_session_timeout / 4,
         # Everything is bytes we encode ourselves; Faust's default JSON codec would re-encode.
         key_serializer="raw",
         value_serializer="raw",

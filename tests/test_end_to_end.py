@@ -18,10 +18,11 @@ QUERY = """query($id: String!) { session(id: $id) {
   events { sessionId category name data timestamp } } }"""
 
 
-async def wait_for_session(api: TestClient, sid: str, count: int, timeout: float = 30) -> dict:
+async def wait_for_session(api: TestClient, token: str, sid: str, count: int,
+                           timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        body = await graphql(api, QUERY, {"id": sid})
+        body = await graphql(api, QUERY, {"id": sid}, Authorization=f"Bearer {token}")
         assert "errors" not in body, body
         session = body["data"]["session"]  # type: ignore[index]
         if session and session["eventCount"] == count:
@@ -32,12 +33,12 @@ async def wait_for_session(api: TestClient, sid: str, count: int, timeout: float
 
 async def test_events_from_kafka_answer_through_graphql(
         worker: WorkerProcess, api: TestClient, settings: Settings,
-        app_key: str) -> None:
+        app_key: str, api_token: str) -> None:
     events = demo_events(sessions=3)
     produce(settings, events, app_key=app_key)
     for sid in {e["session_id"] for e in events}:
         sent = [e for e in events if e["session_id"] == sid]
-        session = await wait_for_session(api, sid, len(sent))
+        session = await wait_for_session(api, api_token, sid, len(sent))
         got = session["events"]
         assert [(e["category"], e["name"], e["data"]) for e in got] == \
                [(e["category"], e["name"], e["data"]) for e in sent]
@@ -48,13 +49,13 @@ async def test_events_from_kafka_answer_through_graphql(
 
 async def test_bad_messages_become_errors_and_do_not_stop_the_partition(
         worker: WorkerProcess, api: TestClient, settings: Settings,
-        app_key: str) -> None:
+        app_key: str, api_token: str) -> None:
     good = demo_events(sessions=1)
     sid = good[0]["session_id"]
     produce(settings, [b"{not json", b"\xff\xfe", orjson.dumps({"session_id": sid})], app_key=app_key)
     produce(settings, good[:1], app_key="eye_not-a-key")
     produce(settings, good, app_key=app_key)
-    await wait_for_session(api, sid, len(good))
+    await wait_for_session(api, api_token, sid, len(good))
     import psycopg
 
     with psycopg.connect(settings.dsn) as conn:

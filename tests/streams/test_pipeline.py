@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, Producer
 
 from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, ensure_topics
 from eye.settings import Settings
-from tests.fixtures.stack import WorkerProcess
+from tests.fixtures.stack import WorkerProcess, derive
 
 NOW = datetime.now(UTC)
 
@@ -88,7 +88,7 @@ def wait_for_rows(dsn: str, n: int, timeout: float = 60) -> None:
 
 
 def test_each_message_is_exactly_one_row(settings: Settings, app_key: str, tmp_path: Path) -> None:
-    settings = settings.model_copy(update={"unknown_event_types": "reject"})
+    settings = derive(settings, unknown_event_types="reject")
     ensure_topics(settings)
     messages, expected = mixed_stream(app_key)
     worker = WorkerProcess(settings, tmp_path / "worker.log")
