@@ -46,6 +46,9 @@ def create_app(settings: Settings) -> faust.App:
         web_bind=settings.worker_host,
         web_port=settings.worker_port,
         producer_acks=-1,
+        # Each table write produces a changelog record; lingering packs them into few requests.
+        producer_linger=0.05,
+        producer_max_batch_size=1_048_576,
         broker_session_timeout=settings.kafka_session_timeout,
         broker_heartbeat_interval=settings.kafka_session_timeout / 4,
         # Everything is bytes we encode ourselves; Faust's default JSON codec would re-encode.
@@ -107,7 +110,7 @@ def create_app(settings: Settings) -> faust.App:
         app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
         src = rows.source(topic=msg.topic, partition=msg.partition, offset=msg.offset,
                           payload=msg.value, headers=headers, received_at=datetime.now(UTC),
-                          kafka_timestamp=msg.timestamp, app_key=app_key)
+                          kafka_timestamp=msg.timestamp)
         app_id = await apps.resolve(app_key)
         session = None
         try:
@@ -122,12 +125,13 @@ def create_app(settings: Settings) -> faust.App:
                 session = track(outcome, app_id, msg.partition, msg.offset)
                 row: Any = rows.event_row(outcome, src, app_id)
             else:
-                row = rows.error_row(outcome, src, app_id)
+                row = rows.error_row(outcome, src, app_id, app_key)
         except Exception as exc:  # one message's surprise must not stop its partition
             log.exception("%s[%d] offset=%d: unexpected failure", msg.topic, msg.partition,
                           msg.offset)
             row = rows.error_row(Rejection(Reason.INTERNAL_ERROR,
-                                           f"{type(exc).__name__}: {exc}"), src, app_id)
+                                           f"{type(exc).__name__}: {exc}"), src, app_id,
+                                 app_key)
         await sink.add(row, message_event, session)
 
     def check(value: bytes | None, app_key: bytes | None, app_id: int | None,
@@ -179,7 +183,7 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=max(settings.batch_interval / 2, 0.05))
     async def flush_due() -> None:
         if sink.due():
-            await sink.flush()
+            await sink.hand_off()
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID, uuid5
 
@@ -33,9 +34,9 @@ def kept_headers(headers: Iterable[tuple[str, bytes | None]]) -> str:
 
 def source(*, topic: str, partition: int, offset: int, payload: bytes | None,
            headers: Iterable[tuple[str, bytes | None]], received_at: datetime,
-           kafka_timestamp: float | None = None, app_key: bytes | None = None) -> Source:
+           kafka_timestamp: float | None = None) -> Source:
     return Source(topic, partition, offset, payload, kept_headers(headers), received_at,
-                  kafka_timestamp, key_hash(app_key) if app_key else None)
+                  kafka_timestamp)
 
 
 def event_row(event: Event, src: Source, application_id: int | None) -> EventRow:
@@ -51,7 +52,10 @@ def event_row(event: Event, src: Source, application_id: int | None) -> EventRow
     )
 
 
-def error_row(rejection: Rejection, src: Source, application_id: int | None) -> ErrorRow:
+def error_row(rejection: Rejection, src: Source, application_id: int | None,
+              app_key: bytes | None = None) -> ErrorRow:
+    if app_key:  # its hash lets `eye replay` judge the key again; the key itself is not kept
+        src = replace(src, app_key_hash=key_hash(app_key))
     # Postgres text cannot hold NUL; a detail may quote the input.
     return ErrorRow(str(rejection.reason), rejection.detail.replace("\x00", "\\x00"),
                     application_id, src)

@@ -8,8 +8,8 @@ so events that arrive out of order still give the right session.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -41,16 +41,30 @@ class Session:
     def bounce(self) -> bool:
         return self.pageviews <= 1
 
+    # The state is read and written once per event: a flat list with times in epoch
+    # microseconds is several times cheaper to decode than an object with ISO strings.
     def to_bytes(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        return orjson.dumps([self.session_id, self.application_id, _us(self.first_seen),
+                             _us(self.last_seen), self.event_count, self.pageviews,
+                             self.entry_page, _us(self.entry_at), self.exit_page,
+                             _us(self.exit_at), self.partition, self.offset])
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Session:
-        d = orjson.loads(raw)
-        for k in ("first_seen", "last_seen", "entry_at", "exit_at"):
-            if d[k] is not None:
-                d[k] = datetime.fromisoformat(d[k]).astimezone(UTC)
-        return cls(**d)
+        sid, app, first, last, n, pv, entry, entry_at, exit_, exit_at, p, o = orjson.loads(raw)
+        return cls(sid, app, _dt(first), _dt(last), n, pv, entry, _dt(entry_at), exit_,
+                   _dt(exit_at), p, o)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _us(t: datetime | None) -> int | None:
+    return None if t is None else (t - _EPOCH) // timedelta(microseconds=1)
+
+
+def _dt(us: int | None) -> datetime | None:
+    return None if us is None else _EPOCH + timedelta(microseconds=us)
 
 
 def already_applied(state: Session | None, partition: int, offset: int) -> bool:

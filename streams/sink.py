@@ -52,6 +52,7 @@ class BatchSink:
         self._messages: list[Ackable] = []
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
+        self._writing: asyncio.Task[None] | None = None
         self.failures = 0
 
     def __len__(self) -> int:
@@ -69,7 +70,7 @@ class BatchSink:
         if self._oldest is None:
             self._oldest = self._clock()
         if len(self._messages) >= self._max_rows:
-            await self.flush()
+            await self.hand_off()
 
     async def add_session(self, session: SessionRow) -> None:
         """A session snapshot with no message of its own; written with the next batch."""
@@ -80,28 +81,48 @@ class BatchSink:
     def due(self) -> bool:
         return self._oldest is not None and self._clock() - self._oldest >= self.max_wait
 
-    async def flush(self) -> None:
+    async def hand_off(self) -> None:
+        """Start writing what is held, without waiting for it to be stored.
+
+        One batch is written while the next one fills; a third waits here, which is the
+        backpressure that stops consumption when the database is slow or away.
+        """
         async with self._lock:
+            await self._settle()
             if not self._messages and not self._batch.sessions:
                 return
             # Swap first: rows added while we write go to the next batch.
             batch, messages = self._batch, self._messages
             self._batch, self._messages, self._oldest = Batch.empty(), [], None
-            started = self._clock()
+            self._writing = asyncio.create_task(self._store(batch, messages))
+
+    async def flush(self) -> None:
+        """Store everything held now, and wait until it is."""
+        await self.hand_off()
+        async with self._lock:
+            await self._settle()
+
+    async def _settle(self) -> None:
+        if self._writing is not None:
+            await self._writing
+            self._writing = None
+
+    async def _store(self, batch: Batch, messages: list[Ackable]) -> None:
+        started = self._clock()
+        try:
+            extra = await self._write(batch)
+        except RowsRejected as exc:
+            log.error("batch of %d rows refused (%s); storing row by row", len(batch), exc)
+            extra = await self._write_row_by_row(batch)
+        if self._dead_letters is not None:
             try:
-                extra = await self._write(batch)
-            except RowsRejected as exc:
-                log.error("batch of %d rows refused (%s); storing row by row", len(batch), exc)
-                extra = await self._write_row_by_row(batch)
-            if self._dead_letters is not None:
-                try:
-                    await self._dead_letters(batch.errors + extra)
-                except Exception as exc:  # the errors table has the rows; the topic is a copy
-                    log.error("dead-letter topic not written: %s", exc)
-            if self._on_stored is not None:
-                self._on_stored(batch, self._clock() - started)
-            for m in messages:
-                m.ack()
+                await self._dead_letters(batch.errors + extra)
+            except Exception as exc:  # the errors table has the rows; the topic is a copy
+                log.error("dead-letter topic not written: %s", exc)
+        if self._on_stored is not None:
+            self._on_stored(batch, self._clock() - started)
+        for m in messages:
+            m.ack()
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         """Write, waiting out an unreachable database; raises RowsRejected."""
@@ -109,7 +130,7 @@ class BatchSink:
         while True:
             try:
                 extra = await self._writer.write(batch)
-            except StoreUnavailable as exc:
+            except (StoreUnavailable, OSError) as exc:
                 attempts += 1
                 self.failures += 1
                 log.warning("database unavailable (%s); batch of %d rows kept, retry %d in %.1fs",

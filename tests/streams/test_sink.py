@@ -60,6 +60,7 @@ async def test_flushes_when_the_batch_is_full_and_acks_after_writing() -> None:
     await sink.add(error_row(1), msgs[1])
     assert writer.batches == [] and not any(m.acked for m in msgs)
     await sink.add(event_row(), msgs[2])
+    await sink.flush()
     assert [(len(b.events), len(b.errors)) for b in writer.batches] == [(2, 1)]
     assert [m.acked for m in msgs[:3]] == [True, True, True]
     await sink.add(event_row(), msgs[3])
@@ -83,7 +84,8 @@ async def test_keeps_the_batch_through_an_outage_and_records_it_after() -> None:
     writer = MemoryWriter(unavailable=3)
     sink = BatchSink(writer, max_rows=1, max_wait=60, max_backoff=0.01)
     msg = Message()
-    await asyncio.wait_for(sink.add(event_row(), msg), timeout=5)
+    await sink.add(event_row(), msg)
+    await asyncio.wait_for(sink.flush(), timeout=5)
     assert sink.failures == 3 and msg.acked
     stored, incident = writer.batches
     assert len(stored.events) == 1
@@ -102,8 +104,35 @@ async def test_a_refused_row_becomes_a_sink_failed_error_and_the_rest_is_stored(
     msgs = [Message() for _ in range(3)]
     for i, m in enumerate(msgs):
         await sink.add(event_row(i), m)
+    await sink.flush()
     stored = [e.source.offset for b in writer.batches for e in b.events]
     failed = [(r.reason, r.source.offset) for b in writer.batches for r in b.errors]
     assert sorted(stored) == [0, 2] and failed == [("sink_failed", 1)]
     assert [r.source.offset for r in letters] == [1]
     assert all(m.acked for m in msgs)
+
+
+async def test_one_batch_is_written_while_the_next_fills() -> None:
+    release = asyncio.Event()
+    writing: list[int] = []
+
+    class SlowWriter(MemoryWriter):
+        async def write(self, batch: Batch) -> list[ErrorRow]:
+            writing.append(len(batch))
+            await release.wait()
+            return await super().write(batch)
+
+    writer = SlowWriter()
+    sink = BatchSink(writer, max_rows=2, max_wait=60)
+    msgs = [Message() for _ in range(4)]
+    for m in msgs[:3]:
+        await asyncio.wait_for(sink.add(event_row(), m), timeout=1)  # fills while 1st writes
+    await asyncio.sleep(0)
+    assert writing == [2] and not any(m.acked for m in msgs)
+    blocked = asyncio.create_task(sink.add(event_row(), msgs[3]))
+    await asyncio.sleep(0.05)
+    assert not blocked.done()  # the full 2nd batch waits for the 1st: backpressure
+    release.set()
+    await asyncio.wait_for(blocked, timeout=1)
+    await sink.flush()
+    assert [len(b) for b in writer.batches] == [2, 2] and all(m.acked for m in msgs)
