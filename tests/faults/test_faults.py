@@ -1,0 +1,140 @@
+"""Fault drills on the real services, under a bounded load: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from eye.kafka import ensure_topics
+from eye.processes import WorkerProcess
+from eye.settings import Settings
+from tests.faults.drill import Load, Producing, assert_exact, rows, wait_rows
+from tests.fixtures.services import ROOT, STATE
+from tests.fixtures.stack import derive, free_port
+from tests.streams.test_pipeline import produce
+
+TIMEOUT = 600
+
+
+def workers(settings: Settings, tmp_path: Path, n: int) -> list[WorkerProcess]:
+    out = []
+    for i in range(n):
+        s = derive(settings, worker_port=free_port(), state_dir=tmp_path / f"state-{i}")
+        out.append(WorkerProcess(s, tmp_path / f"worker-{i}.log"))
+    return out
+
+
+def test_kill_9_three_times_under_load(settings: Settings, app_key: str, tmp_path: Path) -> None:
+    ensure_topics(settings)
+    load = Load(app_key)
+    [worker] = workers(settings, tmp_path, 1)
+    worker.start()
+    producing = Producing(settings, load)
+    producing.start()
+    rnd = random.Random(3)
+    for _ in range(3):
+        time.sleep(rnd.uniform(2, 6))
+        worker.stop(signal.SIGKILL)
+        worker.start()
+    producing.join()
+    assert not producing.failures
+    wait_rows(settings.dsn, load.n, TIMEOUT)
+    time.sleep(2)
+    worker.stop()
+    assert_exact(settings.dsn, load)
+
+
+def test_three_workers_then_one_killed(settings: Settings, app_key: str, tmp_path: Path) -> None:
+    settings = derive(settings, topic_partitions=6)
+    ensure_topics(settings)
+    load = Load(app_key)
+    ws = workers(settings, tmp_path, 3)
+    ws[0].start()
+    producing = Producing(settings, load)
+    producing.start()
+    time.sleep(2)
+    ws[1].start()  # two in the group
+    time.sleep(3)
+    ws[2].start()  # three
+    time.sleep(3)
+    ws[1].stop(signal.SIGKILL)  # its partitions and table state move to the others
+    producing.join()
+    assert not producing.failures
+    wait_rows(settings.dsn, load.n, TIMEOUT)
+    time.sleep(2)
+    for w in ws:
+        w.stop()
+    assert_exact(settings.dsn, load)
+
+
+@pytest.fixture
+def own_kafka() -> Iterator[tuple[str, Path, int]]:
+    """A broker of this test's own, so restarting it disturbs no other test."""
+    directory, port = STATE / f"kafka-{uuid.uuid4().hex[:8]}", free_port()
+    script = str(ROOT / "scripts" / "kafka.sh")
+    subprocess.run([script, "start", str(directory), str(port)], check=True, capture_output=True)
+    yield f"127.0.0.1:{port}", directory, port
+    subprocess.run([script, "stop", str(directory), str(port)], capture_output=True)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_broker_restart_mid_load(settings: Settings, app_key: str, tmp_path: Path,
+                                 own_kafka: tuple[str, Path, int]) -> None:
+    bootstrap, directory, port = own_kafka
+    script = str(ROOT / "scripts" / "kafka.sh")
+    settings = derive(settings, kafka_bootstrap=bootstrap)
+    ensure_topics(settings)
+    load = Load(app_key)
+    [worker] = workers(settings, tmp_path, 1)
+    worker.start()
+    producing = Producing(settings, load)
+    producing.start()
+    time.sleep(3)
+    subprocess.run([script, "stop", str(directory), str(port)], check=True)
+    time.sleep(3)
+    subprocess.run([script, "start", str(directory), str(port)], check=True)
+    producing.join()
+    assert not producing.failures
+    wait_rows(settings.dsn, load.n, TIMEOUT)
+    time.sleep(2)
+    assert worker.alive(), worker.log_tail()
+    worker.stop()
+    assert_exact(settings.dsn, load)
+
+
+def test_poison_messages_do_not_stall_their_partition(
+        settings: Settings, app_key: str, tmp_path: Path) -> None:
+    settings = derive(settings, topic_partitions=1)  # everything on the poisoned partition
+    ensure_topics(settings)
+    [worker] = workers(settings, tmp_path, 1)
+    worker.start()
+    sid = str(uuid.uuid4())
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    poison = [b"\x00" * 900_000, b"{" * 500_000, deep, b'{"session_id": "\\ud800"}',
+              orjson.dumps({"session_id": sid, "category": "c", "name": "n", "data": {},
+                            "timestamp": "2024-01-01T00:00:00", "x": "\u0000"})]
+    good = {"session_id": sid, "category": "page interaction", "name": "pageview",
+            "data": {"host": "h", "path": "/after"}, "timestamp": "2024-01-01T00:00:01"}
+    started = time.monotonic()
+    produce(settings, [(sid.encode(), p, app_key) for p in poison] +
+            [(sid.encode(), orjson.dumps(good), app_key)])
+    wait_rows(settings.dsn, len(poison) + 1, 60)
+    took = time.monotonic() - started
+    worker.stop()
+    assert took < 30
+    import psycopg
+
+    with psycopg.connect(settings.dsn) as conn:
+        reasons = sorted(r for (r,) in conn.execute("SELECT reason FROM errors"))
+        assert conn.execute("SELECT data->>'path' FROM events").fetchall() == [("/after",)]
+    assert len(reasons) == len(poison)
+    assert "internal_error" not in reasons
