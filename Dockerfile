@@ -8,6 +8,9 @@ COPY streams streams
 COPY validators validators
 COPY store store
 COPY graphql_api graphql_api
+COPY collector collector
+COPY monitor monitor
+COPY pages pages
 RUN pip install --no-cache-dir -c constraints.txt . && useradd --system eye && mkdir /var/lib/eye \
     && chown eye /var/lib/eye
 USER eye

@@ -5,9 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIBS := .cache/kafka/libs/.complete
 
-.PHONY: up down test bench deps lock clean
+.PHONY: up down test test-faults bench deps assets lock clean
 
-deps: $(VENV)/.installed $(KAFKA_LIBS)
+deps: $(VENV)/.installed $(KAFKA_LIBS) assets
+
+# GraphiQL's browser files from npm, served by The Eye itself (no CDN at run time).
+assets:
+	@scripts/graphiql-assets.sh
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@python3 -c 'import sys; assert sys.version_info >= (3, 11), "The Eye needs Python >= 3.11"'
@@ -29,7 +33,12 @@ down:
 	scripts/stack.sh down
 
 test: deps
+	@scripts/browser-deps.sh
 	$(VENV)/bin/pytest -q
+
+# The fault drills at the issue's full load (200k events each); `make test` runs them smaller.
+test-faults: deps
+	EYE_FAULT_EVENTS=200000 $(VENV)/bin/pytest -q tests/faults
 
 bench: deps
 	$(PY) -m bench

@@ -20,8 +20,18 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def schemas(_request: web.Request) -> web.Response:
+    """Every registered event type with its version and the JSON Schema of its `data`."""
+    from validators import registry
+
+    return web.json_response({"event_types": registry.schemas()})
+
+
 def create_server(settings: Settings) -> web.Application:
+    from collector import add_routes as add_collector
     from graphql_api.http import add_routes as add_graphql
+    from monitor.http import add_routes as add_metrics
+    from pages import add_routes as add_pages
 
     app = web.Application()
     app[SETTINGS] = settings
@@ -33,5 +43,9 @@ def create_server(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(pool)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/schemas", schemas)
     add_graphql(app)
+    add_collector(app)
+    add_metrics(app)
+    add_pages(app)
     return app

@@ -1,26 +1,243 @@
-"""Reads for the API: each question the data team asks is one function and one statement."""
+"""Reads for the API: each question the data team asks is one function and one statement.
+
+Pages are keyset pages: rows strictly after a (time, id) key, in (time, id) order, `limit` of
+them; callers ask for one more than they show to learn whether a next page exists. With
+`timeout_ms`, the statement runs in a transaction whose statement_timeout is that long.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
 
-from psycopg.rows import dict_row
+from psycopg import AsyncCursor, sql
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+Row = dict[str, Any]
+
 _EVENT_FIELDS = 'id, session_id, category, name, data, "timestamp", application_id, received_at'
+_ERROR_FIELDS = ('id, reason, detail, payload, headers, topic, "partition", "offset", '
+                 'received_at, application_id')
 
 
-async def session_events(pool: AsyncConnectionPool, session_id: str) -> list[dict[str, Any]]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
-                          f'ORDER BY "timestamp", id', (session_id,))
+@asynccontextmanager
+async def _cursor(pool: AsyncConnectionPool, timeout_ms: int | None
+                  ) -> AsyncIterator[AsyncCursor[DictRow]]:
+    async with pool.connection() as conn:
+        if timeout_ms is None:
+            async with conn.cursor(row_factory=dict_row) as cur:
+                yield cur
+            return
+        # In a pipeline, BEGIN, the settings and the statement travel in one round trip.
+        # JIT compiling costs 100-200 ms whenever a plan looks big; these statements are short.
+        async with conn.pipeline(), conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute("SELECT set_config('statement_timeout', %s, true), "
+                              "set_config('jit', 'off', true)", (str(timeout_ms),))
+            yield cur
+
+
+async def _all(pool: AsyncConnectionPool, timeout_ms: int | None, query: sql.Composable | str,
+               params: Any = ()) -> list[Row]:
+    async with _cursor(pool, timeout_ms) as cur:
+        await cur.execute(query, params)  # type: ignore[arg-type]
         return await cur.fetchall()
 
 
-async def session(pool: AsyncConnectionPool, session_id: str) -> dict[str, Any] | None:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute("SELECT * FROM sessions WHERE session_id = %s", (session_id,))
-        return await cur.fetchone()
+# ---- events ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    session_id: str | None = None
+    category: str | None = None
+    name: str | None = None
+    application_id: int | None = None
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+
+
+def _event_where(f: EventFilter, after: tuple[datetime, UUID] | None
+                 ) -> tuple[list[sql.Composable], list[Any]]:
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    for column, value in (("session_id", f.session_id), ("category", f.category),
+                          ("name", f.name), ("application_id", f.application_id)):
+        if value is not None:
+            where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    if f.start is not None:
+        where.append(sql.SQL('"timestamp" >= %s'))
+        params.append(f.start)
+    if f.end is not None:
+        where.append(sql.SQL('"timestamp" < %s'))
+        params.append(f.end)
+    if after is not None:
+        # The plain bound lets the planner skip earlier partitions; the row comparison is exact.
+        where.append(sql.SQL('"timestamp" >= %s AND ("timestamp", id) > (%s, %s)'))
+        params.extend([after[0], after[0], after[1]])
+    return where, params
+
+
+def _where(clauses: list[sql.Composable]) -> sql.Composable:
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+
+
+async def events(pool: AsyncConnectionPool, f: EventFilter, *, after: tuple[datetime, UUID] | None,
+                 limit: int, timeout_ms: int | None = None) -> list[Row]:
+    where, params = _event_where(f, after)
+    query = (sql.SQL(f"SELECT {_EVENT_FIELDS} FROM events") + _where(where)
+             + sql.SQL(' ORDER BY "timestamp", id LIMIT %s'))
+    return await _all(pool, timeout_ms, query, [*params, limit])
+
+
+async def session_events(pool: AsyncConnectionPool, session_id: str, *, limit: int | None = None,
+                         timeout_ms: int | None = None) -> list[Row]:
+    return await _all(pool, timeout_ms,
+                      f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
+                      f'ORDER BY "timestamp", id LIMIT %s', (session_id, limit))
+
+
+async def events_at(pool: AsyncConnectionPool, moment: datetime, *, limit: int,
+                    timeout_ms: int | None = None) -> list[Row]:
+    """The events stamped exactly `moment`."""
+    return await _all(pool, timeout_ms,
+                      f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" = %s '
+                      f'ORDER BY id LIMIT %s', (moment, limit))
+
+
+async def events_between(pool: AsyncConnectionPool, start: datetime, end: datetime, *,
+                         limit: int, timeout_ms: int | None = None) -> list[Row]:
+    """Events with start <= timestamp <= end (both ends included), in time order."""
+    return await _all(pool, timeout_ms,
+                      f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" BETWEEN %s AND %s '
+                      f'ORDER BY "timestamp", id LIMIT %s', (start, end, limit))
+
+
+async def category_events(pool: AsyncConnectionPool, category: str, *, limit: int,
+                          timeout_ms: int | None = None) -> list[Row]:
+    return await _all(pool, timeout_ms,
+                      f'SELECT {_EVENT_FIELDS} FROM events WHERE category = %s '
+                      f'ORDER BY "timestamp", id LIMIT %s', (category, limit))
+
+
+# ---- counts ------------------------------------------------------------------------------------
+
+Bucket = Literal["hour", "day"]
+Dimension = Literal["category", "name"]
+
+
+async def event_counts(pool: AsyncConnectionPool, start: datetime, end: datetime, *,
+                       bucket: Bucket, group_by: tuple[Dimension, ...],
+                       timeout_ms: int | None = None) -> list[Row]:
+    """Events per UTC hour or day in [start, end), per the dimensions in `group_by`; buckets
+    without events are left out."""
+    step = timedelta(hours=1) if bucket == "hour" else timedelta(days=1)
+    first = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if bucket == "day":
+        first = first.replace(hour=0)
+    buckets = []
+    while first < end:
+        buckets.append(first)
+        first += step
+    dims = [d for d in ("category", "name") if d in group_by]
+    columns = sql.SQL("").join(sql.SQL(", e.{}").format(sql.Identifier(d)) for d in dims)
+    order = sql.SQL(", ").join(sql.SQL(str(i + 1)) for i in range(1 + len(dims)))
+    # Joining each bucket to its index range counts rows in index order: no per-row bucket
+    # expression and no sort of the rows, only a hash of the few groups.
+    query = sql.SQL(
+        "SELECT b.bucket{columns}, count(*) AS count "
+        "FROM unnest(%(buckets)s::timestamptz[]) AS b(bucket) "
+        'JOIN events e ON e."timestamp" >= b.bucket AND e."timestamp" < b.bucket + %(step)s '
+        'WHERE e."timestamp" >= %(start)s AND e."timestamp" < %(end)s '
+        "GROUP BY b.bucket{columns} ORDER BY {order}").format(columns=columns, order=order)
+    return await _all(pool, timeout_ms, query,
+                      {"buckets": buckets, "step": step, "start": start, "end": end})
+
+
+async def top_pages(pool: AsyncConnectionPool, start: datetime, end: datetime, *, limit: int,
+                    timeout_ms: int | None = None) -> list[Row]:
+    return await _all(pool, timeout_ms,
+                      "SELECT data->>'host' AS host, data->>'path' AS path, count(*) AS views "
+                      "FROM events WHERE category = 'page interaction' AND name = 'pageview' "
+                      'AND "timestamp" >= %s AND "timestamp" < %s '
+                      "GROUP BY 1, 2 ORDER BY views DESC, host, path LIMIT %s",
+                      (start, end, limit))
+
+
+# ---- sessions ----------------------------------------------------------------------------------
+
+async def session(pool: AsyncConnectionPool, session_id: str, *,
+                  timeout_ms: int | None = None) -> Row | None:
+    rows = await _all(pool, timeout_ms, "SELECT * FROM sessions WHERE session_id = %s",
+                      (session_id,))
+    return rows[0] if rows else None
+
+
+async def sessions(pool: AsyncConnectionPool, *, application_id: int | None = None,
+                   start: datetime | None = None, end: datetime | None = None,
+                   after: tuple[datetime, str] | None, limit: int,
+                   timeout_ms: int | None = None) -> list[Row]:
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    if application_id is not None:
+        where.append(sql.SQL("application_id = %s"))
+        params.append(application_id)
+    if start is not None:
+        where.append(sql.SQL("first_seen >= %s"))
+        params.append(start)
+    if end is not None:
+        where.append(sql.SQL("first_seen < %s"))
+        params.append(end)
+    if after is not None:
+        where.append(sql.SQL("(first_seen, session_id) > (%s, %s)"))
+        params.extend(after)
+    query = (sql.SQL("SELECT * FROM sessions") + _where(where)
+             + sql.SQL(" ORDER BY first_seen, session_id LIMIT %s"))
+    return await _all(pool, timeout_ms, query, [*params, limit])
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+async def errors(pool: AsyncConnectionPool, *, reason: str | None = None,
+                 start: datetime | None = None, end: datetime | None = None,
+                 after: tuple[datetime, int] | None, limit: int,
+                 timeout_ms: int | None = None) -> list[Row]:
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    if reason is not None:
+        where.append(sql.SQL("reason = %s"))
+        params.append(reason)
+    if start is not None:
+        where.append(sql.SQL("received_at >= %s"))
+        params.append(start)
+    if end is not None:
+        where.append(sql.SQL("received_at < %s"))
+        params.append(end)
+    if after is not None:
+        where.append(sql.SQL("(received_at, id) > (%s, %s)"))
+        params.extend(after)
+    query = (sql.SQL(f"SELECT {_ERROR_FIELDS} FROM errors") + _where(where)
+             + sql.SQL(" ORDER BY received_at, id LIMIT %s"))
+    return await _all(pool, timeout_ms, query, [*params, limit])
+
+
+async def error_counts(pool: AsyncConnectionPool, *, start: datetime | None = None,
+                       end: datetime | None = None, timeout_ms: int | None = None) -> list[Row]:
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    if start is not None:
+        where.append(sql.SQL("received_at >= %s"))
+        params.append(start)
+    if end is not None:
+        where.append(sql.SQL("received_at < %s"))
+        params.append(end)
+    query = (sql.SQL("SELECT reason, count(*) AS count FROM errors") + _where(where)
+             + sql.SQL(" GROUP BY reason ORDER BY count DESC, reason"))
+    return await _all(pool, timeout_ms, query, params)
 
 
 async def ping(pool: AsyncConnectionPool) -> None:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 import orjson
 from aiohttp.web import Response
-
-from eye.settings import Settings
 from psycopg import AsyncConnection
 
+from eye.settings import Settings
+from monitor import worker_metrics as metrics
 from store.maintenance import upkeep
 from store.replay import stored_session_events
-from store.rows import ErrorRow
+from store.rows import Batch, ErrorRow
 from store.writer import Writer
 from streams import rows
 from streams.apps import AppResolver
@@ -77,8 +78,12 @@ def create_app(settings: Settings) -> faust.App:
         for e in errors:
             await dlq.send(key=None, value=rows.dead_letter(e), partition=e.source.partition)
 
+    def stored(batch: Batch, seconds: float, extra: list[ErrorRow]) -> None:
+        metrics.observe_batch(batch, seconds, time.time(), extra)
+
     sink = BatchSink(Writer(settings.dsn), max_rows=settings.batch_size,
-                     max_wait=settings.batch_interval, dead_letters=dead_letters)
+                     max_wait=settings.batch_interval, dead_letters=dead_letters,
+                     on_stored=stored)
 
     def first_seen_elsewhere(event: Event, partition: int, offset: int) -> str | None:
         """Where this client event id was read before, if not here; remembers it otherwise."""
@@ -104,6 +109,7 @@ def create_app(settings: Settings) -> faust.App:
                 await handle(message_event)
 
     async def handle(message_event: Any) -> None:
+        metrics.observe_received()
         msg = message_event.message
         headers = list(msg.headers.items() if isinstance(msg.headers, dict)
                        else msg.headers or [])
@@ -184,6 +190,17 @@ def create_app(settings: Settings) -> faust.App:
     async def flush_due() -> None:
         if sink.due():
             await sink.hand_off()
+
+    def up() -> bool:
+        return bool(app.consumer and app.consumer.assignment()) and not app.rebalancing
+
+    metrics.watch_sessions(lambda: metrics.table_size(sessions))
+    metrics.watch_up(up)
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Response:
+        body, headers = metrics.render()
+        return web.bytes(body, content_type=headers["Content-Type"].split(";")[0])
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Response:

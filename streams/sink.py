@@ -24,7 +24,9 @@ class BatchWriter(Protocol):
     async def write(self, batch: Batch) -> list[ErrorRow]: ...
 
 
-Stored = Callable[[Batch, float], None]
+# Called after each stored batch with the batch, the seconds it took, and the error rows the
+# writer added (duplicates found in the database).
+Stored = Callable[[Batch, float, list[ErrorRow]], None]
 DeadLetters = Callable[[list[ErrorRow]], Awaitable[None]]
 
 
@@ -120,7 +122,7 @@ class BatchSink:
             except Exception as exc:  # the errors table has the rows; the topic is a copy
                 log.error("dead-letter topic not written: %s", exc)
         if self._on_stored is not None:
-            self._on_stored(batch, self._clock() - started)
+            self._on_stored(batch, self._clock() - started, extra)
         for m in messages:
             m.ack()
 

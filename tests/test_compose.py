@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import yaml
@@ -55,3 +57,81 @@ def test_images_are_kafka_4_in_kraft_mode() -> None:
     assert kafka["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     for name in ("setup", "worker", "api"):
         assert SERVICES[name]["build"] == "."
+
+
+# ---- Prometheus and Grafana ---------------------------------------------------------------------
+
+DEPLOY = ROOT / "deploy"
+PROMETHEUS = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+DASHBOARD = json.loads((DEPLOY / "grafana" / "dashboards" / "the-eye.json").read_text())
+METRIC = re.compile(r"\b((?:eye|kafka)_[a-z0-9_]+)")
+
+
+def test_prometheus_scrapes_the_compose_services_on_their_ports() -> None:
+    ports = {"api": eye_env("api")["EYE_API_PORT"], "worker": eye_env("worker")["EYE_WORKER_PORT"]}
+    targets = {t for job in PROMETHEUS["scrape_configs"] for c in job["static_configs"]
+               for t in c["targets"]}
+    assert targets == {f"{name}:{port}" for name, port in ports.items()}
+    assert all(job.get("metrics_path", "/metrics") == "/metrics"
+               for job in PROMETHEUS["scrape_configs"])
+
+
+def test_prometheus_and_grafana_mount_files_of_the_repository() -> None:
+    for name, port in (("prometheus", 9090), ("grafana", 3000)):
+        service = SERVICES[name]
+        assert f"{port}:{port}" in service["ports"]
+        for volume in service["volumes"]:
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), f"{name} mounts {source}, which is missing"
+            else:
+                assert source in COMPOSE["volumes"], f"{name}: volume {source} is not declared"
+    assert SERVICES["prometheus"]["image"].startswith("prom/prometheus:")
+    assert SERVICES["grafana"]["image"].startswith("grafana/grafana:")
+    datasource = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "datasources"
+                                 / "prometheus.yml").read_text())["datasources"][0]
+    assert datasource["url"] == "http://prometheus:9090"
+    provider = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "dashboards"
+                               / "the-eye.yml").read_text())["providers"][0]
+    mounted = {v.split(":")[1] for v in SERVICES["grafana"]["volumes"]}
+    assert provider["options"]["path"] in mounted
+
+
+def _exprs(node: object) -> list[str]:
+    """Every PromQL expression in the dashboard: panel targets and template variable queries."""
+    if isinstance(node, dict):
+        found = [node["expr"]] if isinstance(node.get("expr"), str) else []
+        if isinstance(node.get("definition"), str):
+            found.append(node["definition"])
+        return found + [e for v in node.values() for e in _exprs(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _exprs(v)]
+    return []
+
+
+def test_every_metric_in_the_dashboard_is_one_we_export() -> None:
+    from monitor import metrics, worker_metrics
+
+    histograms = {"eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds"}
+    exported = set(metrics.NAMES) | set(worker_metrics.NAMES)
+    exported |= {h + suffix for h in histograms for suffix in ("_bucket", "_sum", "_count")}
+    exprs = _exprs(DASHBOARD)
+    assert len(exprs) >= 10
+    used = {name for e in exprs for name in METRIC.findall(e)}
+    unknown = used - exported
+    assert unknown == set(), f"the dashboard charts metrics nobody exports: {unknown}"
+    # And it charts what the operators watch.
+    for name in ("kafka_consumergroup_lag", "eye_consumergroup_lag_seconds",
+                 "eye_events_received_total", "eye_events_stored_total",
+                 "eye_events_rejected_total", "eye_ingest_to_stored_seconds_bucket",
+                 "eye_batch_size_bucket"):
+        assert name in used, name
+
+
+def test_the_dashboard_has_the_panels_the_issue_asks_for() -> None:
+    titles = {p["title"] for p in DASHBOARD["panels"]}
+    assert {"Lag per partition", "Lag in seconds per partition", "Rates: in, stored, rejected",
+            "Rejections by reason", "Ingest-to-stored latency", "Batch size"} <= titles
+    assert all(p["datasource"]["uid"] == "eye-prometheus" for p in DASHBOARD["panels"])
+    ids = [p["id"] for p in DASHBOARD["panels"]]
+    assert len(ids) == len(set(ids))

@@ -1,0 +1,53 @@
+"""Is an app key registered and unrevoked? Asked of PostgreSQL, remembered for a few seconds."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from psycopg import Error as DatabaseError
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from collector.errors import Unauthorized, Unavailable
+from store import applications
+
+log = logging.getLogger(__name__)
+
+
+class AppKeys:
+    """Like streams.apps.AppResolver, but a request cannot wait for the database to return.
+
+    While PostgreSQL is away, a key that was valid a moment ago is still let through (the
+    worker checks it again before storing anything); any other key gets a 503 to retry.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool, *, ttl: float, max_entries: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._pool = pool
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._cache: dict[bytes, tuple[int | None, float]] = {}
+
+    async def check(self, key: bytes) -> int:
+        """The application id holding `key`; raises Unauthorized or Unavailable."""
+        now = self._clock()
+        hit = self._cache.get(key)
+        if hit is not None and hit[1] > now:
+            app_id = hit[0]
+        else:
+            try:
+                async with self._pool.connection(timeout=2.0) as conn:
+                    app_id = await applications.active_id(conn, key)
+            except (DatabaseError, PoolTimeout) as exc:
+                if hit is not None and hit[0] is not None:
+                    return hit[0]
+                log.warning("cannot check an app key: %s", exc)
+                raise Unavailable("cannot check the app key now") from None
+            if len(self._cache) >= self._max:
+                self._cache.clear()
+            self._cache[key] = (app_id, now + self._ttl)
+        if app_id is None:
+            raise Unauthorized("unknown or revoked app key")
+        return app_id

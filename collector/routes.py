@@ -1,0 +1,152 @@
+"""The collector's routes: POST /v1/events (with CORS for browsers) and GET /tracker.js."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from collector.errors import BadRequest, CollectorError, TooLarge, Unauthorized, Unavailable
+from collector.keys import AppKeys
+from collector.producer import AsyncProducer, KeyValue
+from eye.settings import Settings
+from eye.web import POOL, SETTINGS
+
+STATIC = Path(__file__).parent / "static"
+KEY_HEADER = "X-Eye-App-Key"
+# navigator.sendBeacon cannot set headers, so a browser may name its key in the query.
+KEY_PARAM = "app_key"
+ALLOWED_HEADERS = f"Authorization, Content-Type, {KEY_HEADER}"
+
+
+@dataclass(frozen=True, slots=True)
+class Collector:
+    producer: AsyncProducer
+    keys: AppKeys
+    origins: frozenset[str]
+    """Allowed browser origins; "*" allows any."""
+
+
+COLLECTOR = web.AppKey("collector", Collector)
+
+
+def add_routes(app: web.Application) -> None:
+    app.cleanup_ctx.append(_collector)
+    app.router.add_post("/v1/events", post_events)
+    app.router.add_route("OPTIONS", "/v1/events", preflight)
+    app.router.add_get("/tracker.js", tracker_js)
+
+
+async def _collector(app: web.Application) -> AsyncIterator[None]:
+    # Runs after the pool's context (added to cleanup_ctx before ours), and ends before it.
+    settings = app[SETTINGS]
+    producer = AsyncProducer(settings)
+    origins = frozenset(o.strip() for o in settings.collector_cors_origins.split(",") if o.strip())
+    app[COLLECTOR] = Collector(producer, AppKeys(app[POOL], ttl=settings.app_cache_seconds),
+                               origins)
+    yield
+    await producer.close()
+
+
+async def post_events(request: web.Request) -> web.Response:
+    collector, settings = request.app[COLLECTOR], request.app[SETTINGS]
+    try:
+        key = _app_key(request)
+        if (request.content_length or 0) > settings.collector_max_body_bytes:
+            raise _too_large(settings)
+        await collector.keys.check(key)
+        body = await _read_body(request, settings)
+        messages = _messages(body, settings.collector_max_events)
+        await collector.producer.send(messages, key)
+    except CollectorError as exc:
+        return _cors(request, _error(exc))
+    return _cors(request, web.json_response({"accepted": len(messages)}, status=202))
+
+
+async def preflight(request: web.Request) -> web.Response:
+    return _cors(request, web.Response(status=204, headers={
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "86400",
+    }))
+
+
+async def tracker_js(_request: web.Request) -> web.Response:
+    return web.Response(body=_tracker_source(), content_type="application/javascript",
+                        charset="utf-8", headers={"Cache-Control": "public, max-age=300"})
+
+
+@cache
+def _tracker_source() -> bytes:
+    return (STATIC / "tracker.js").read_bytes()
+
+
+def _app_key(request: web.Request) -> bytes:
+    auth = request.headers.get("Authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip().encode()
+    key = request.headers.get(KEY_HEADER) or request.query.get(KEY_PARAM)
+    if not key:
+        raise Unauthorized(f"no app key: send 'Authorization: Bearer <key>' or {KEY_HEADER}")
+    return key.encode()
+
+
+async def _read_body(request: web.Request, settings: Settings) -> bytes:
+    # Counted as read, not trusted from Content-Length: chunked bodies have none.
+    limit, size, chunks = settings.collector_max_body_bytes, 0, []
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(settings)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(settings: Settings) -> TooLarge:
+    return TooLarge(f"body larger than {settings.collector_max_body_bytes} bytes")
+
+
+def _messages(body: bytes, max_events: int) -> list[KeyValue]:
+    """One Kafka (key, value) per event; the validators' verdict is left to the worker."""
+    try:
+        doc: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"body is not JSON: {exc}") from None
+    if not isinstance(doc, list):
+        return [(_session_key(doc), body)]  # one event, passed on byte for byte
+    if not doc:
+        raise BadRequest("empty array: no events to send")
+    if len(doc) > max_events:
+        raise TooLarge(f"{len(doc)} events in one request; at most {max_events}")
+    return [(_session_key(e), orjson.dumps(e)) for e in doc]
+
+
+def _session_key(event: Any) -> bytes | None:
+    sid = event.get("session_id") if isinstance(event, dict) else None
+    return sid.encode() if isinstance(sid, str) else None
+
+
+def _error(exc: CollectorError) -> web.Response:
+    resp = web.json_response({"error": exc.code, "detail": exc.detail}, status=exc.status)
+    if isinstance(exc, Unauthorized):
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="eye-events"'
+    elif isinstance(exc, Unavailable):
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
+
+
+def _cors(request: web.Request, resp: web.Response) -> web.Response:
+    origin = request.headers.get("Origin")
+    allowed = request.app[COLLECTOR].origins
+    if origin and ("*" in allowed or origin in allowed):
+        # The origin is echoed rather than "*": a beacon is sent with credentials, and a
+        # credentialed request is only answered to a named origin.
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        resp.headers["Vary"] = "Origin"
+    return resp

@@ -1,0 +1,48 @@
+"""`eye produce FILE.jsonl`: send each line of a file as one message, as it is."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import IO
+
+from eye.settings import Settings
+
+
+def lines(f: IO[bytes]) -> Iterator[tuple[bytes | None, bytes]]:
+    """(key, value) per non-blank line; the key is the session id when the line has one."""
+    import orjson
+
+    for raw in f:
+        value = raw.rstrip(b"\r\n")
+        if not value.strip():
+            continue
+        try:
+            doc = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            doc = None  # sent all the same: the worker records why it is bad
+        sid = doc.get("session_id") if isinstance(doc, dict) else None
+        yield (sid.encode() if isinstance(sid, str) else None), value
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from eye.commands.load import send_all
+
+    options = dict(app_key=args.app_key, rate=args.rate, progress=not args.quiet,
+                   delivery_timeout=args.timeout)
+    if args.file == "-":
+        return send_all(settings, lines(sys.stdin.buffer), total=None, **options)
+    with open(args.file, "rb") as f:
+        total = sum(1 for line in f if line.strip())
+        f.seek(0)
+        return send_all(settings, lines(f), total=total, **options)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from eye.commands.load import add_common
+
+    p = sub.add_parser("produce", help="send the lines of a JSON Lines file as events")
+    p.add_argument("file", help="one message value per line; - reads standard input")
+    add_common(p)
+    p.set_defaults(run=run)

@@ -1,0 +1,42 @@
+"""`eye tokens add|list|revoke`: the bearer tokens that may query the GraphQL API."""
+
+from __future__ import annotations
+
+import argparse
+
+from eye.settings import Settings
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from store import tokens
+    from store.db import connect
+
+    with connect(settings.dsn) as conn:
+        if args.action == "add":
+            token = tokens.add(conn, args.name, admin=args.admin)
+            kind = "admin token" if args.admin else "token"
+            print(f"{kind} {args.name!r} created; send it as 'Authorization: Bearer …' "
+                  "(shown once):")
+            print(token)
+        elif args.action == "revoke":
+            tokens.revoke(conn, args.name)
+            print(f"token {args.name!r} revoked")
+        else:
+            for t in tokens.list_all(conn):
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                role = "admin" if t.admin else "read"
+                print(f"{t.id:>4}  {t.name:<24} {role:<5}  created {t.created_at:%Y-%m-%d %H:%M}"
+                      f"  {state}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("tokens", help="create, list and revoke GraphQL API tokens")
+    actions = p.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="create a token; prints it once, on the last line")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true",
+                     help="may also run mutations such as deleteSession")
+    actions.add_parser("revoke", help="revoke a token").add_argument("name")
+    actions.add_parser("list", help="list tokens")
+    p.set_defaults(run=run)

@@ -1,0 +1,28 @@
+"""What every resolver of one request sees: the pool, the settings, the caller's token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+from psycopg_pool import AsyncConnectionPool
+
+from eye.settings import Settings
+from store.tokens import Token
+
+
+@dataclass(slots=True)
+class Context:
+    pool: AsyncConnectionPool
+    settings: Settings
+    token: Token
+    # Errors that accompany data rather than replace it (a list cut at api_list_max).
+    notes: list[GraphQLError] = field(default_factory=list)
+
+    @property
+    def timeout_ms(self) -> int:
+        return self.settings.api_statement_timeout_ms
+
+    def note(self, message: str, path: list[str | int], **extensions: Any) -> None:
+        self.notes.append(GraphQLError(message, path=path, extensions=extensions))

@@ -1,0 +1,75 @@
+"""The API's own errors, and the one place that turns any error into a GraphQL error entry."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from psycopg import errors as pg_errors
+
+from eye.errors import EyeError
+
+log = logging.getLogger("eye.graphql")
+
+
+class ApiError(EyeError):
+    """An error a client can act on; `code` goes to `extensions.code`, `status` to HTTP."""
+
+    code = "BAD_REQUEST"
+    status = 400
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.extensions = extensions
+
+
+class Unauthenticated(ApiError):
+    code, status = "UNAUTHENTICATED", 401
+
+
+class Forbidden(ApiError):
+    code, status = "FORBIDDEN", 403
+
+
+class BadArgument(ApiError):
+    code = "BAD_USER_INPUT"
+
+
+class ForgetNotDelivered(ApiError):
+    code, status = "FORGET_NOT_DELIVERED", 502
+
+
+class LimitExceeded(ApiError):
+    """A request beyond one of the server's bounds: tokens, depth, cost, body size."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400, **extensions: Any) -> None:
+        super().__init__(message, **extensions)
+        self.code = code
+        self.status = status
+
+
+def entry(error: ApiError) -> dict[str, Any]:
+    """A request-level error as the `errors` array of a response holds it."""
+    return {"message": str(error), "extensions": {"code": error.code, **error.extensions}}
+
+
+def format_error(error: GraphQLError, *, statement_timeout_ms: int) -> dict[str, Any]:
+    """A field error for the response: our errors keep their text and code; the database's
+    timeout is named; anything else is logged and answered without internals."""
+    original = error.original_error
+    formatted = error.formatted
+    if original is None or error.path is None:  # a request error (e.g. a variable's value)
+        return formatted
+    if isinstance(original, ApiError):
+        formatted["extensions"] = {"code": original.code, **original.extensions}
+    elif isinstance(original, pg_errors.QueryCanceled):
+        formatted["message"] = (f"the query was stopped by the statement timeout of "
+                                f"{statement_timeout_ms} ms; narrow the filter or the time range")
+        formatted["extensions"] = {"code": "STATEMENT_TIMEOUT",
+                                   "timeoutMs": statement_timeout_ms}
+    else:
+        log.error("resolver failed at %s", error.path, exc_info=original)
+        formatted["message"] = "internal error; the server log has the details"
+        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+    return formatted

@@ -1,0 +1,1 @@
+"""Watching The Eye run: consumer lag from the broker, Prometheus metrics of the API and worker."""

@@ -1,0 +1,112 @@
+"""The worker's Prometheus metrics: what it read, stored and rejected, and how fast.
+
+The worker process updates these (`observe_received` per message read, `observe_batch` from
+the sink's `on_stored` callback) and serves `render()` on its web port at /metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import (CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, Counter, Gauge,
+                               Histogram, PlatformCollector, ProcessCollector, generate_latest)
+
+from store.rows import Batch, ErrorRow
+
+# A registry of the worker's own, so an API and a worker in one test process never collide.
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+
+received = Counter("eye_events_received", "Messages read from the events topic",
+                   registry=REGISTRY)
+stored = Counter("eye_events_stored", "Events stored in the events table", registry=REGISTRY)
+rejected = Counter("eye_events_rejected", "Messages stored in the errors table, by reason",
+                   ["reason"], registry=REGISTRY)
+batch_size = Histogram("eye_batch_size", "Rows (events and errors) per stored batch",
+                       buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000),
+                       registry=REGISTRY)
+sink_seconds = Histogram("eye_sink_seconds", "Seconds to store one batch, retries included",
+                         buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10,
+                                  30, 60),
+                         registry=REGISTRY)
+ingest_to_stored = Histogram("eye_ingest_to_stored_seconds", "Seconds from a record's Kafka "
+                             "timestamp to the commit of its row",
+                             buckets=(.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120,
+                                      300, 900, 3600),
+                             registry=REGISTRY)
+sessions_in_table = Gauge("eye_sessions_in_table", "Sessions held in the worker's session "
+                          "table, for the partitions it is assigned", registry=REGISTRY)
+worker_up = Gauge("eye_worker_up", "1 while the worker is running with partitions assigned",
+                  registry=REGISTRY)
+
+# Every metric name the worker exports under our prefix (the dashboard test reads this).
+NAMES = ("eye_events_received_total", "eye_events_stored_total", "eye_events_rejected_total",
+         "eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds",
+         "eye_sessions_in_table", "eye_worker_up")
+
+
+def observe_received(n: int = 1) -> None:
+    """Count messages read from the topic (call once per message, before validation)."""
+    received.inc(n)
+
+
+def observe_batch(batch: Batch, seconds: float, now: float,
+                  extra: Iterable[ErrorRow] = ()) -> None:
+    """Count one stored batch. `seconds` is the time the sink took to store it and `now` the
+    wall clock (time.time()) at its commit. `extra` are the errors the writer added (events
+    stored before from another message): those events went to `errors`, not `events`."""
+    if not len(batch):
+        return  # an incident alone, no messages
+    duplicates = list(extra)
+    stored.inc(max(len(batch.events) - len(duplicates), 0))
+    for e in (*batch.errors, *duplicates):
+        rejected.labels(e.reason).inc()
+    batch_size.observe(len(batch))
+    sink_seconds.observe(seconds)
+    for source in (*(r.source for r in batch.events), *(r.source for r in batch.errors)):
+        if source.kafka_timestamp is not None:
+            ingest_to_stored.observe(max(now - source.kafka_timestamp, 0.0))
+
+
+def watch_sessions(count: Callable[[], int]) -> None:
+    """Read the session table's size at each scrape with `count`."""
+    sessions_in_table.set_function(count)
+
+
+# Below this many keys a partition's sessions are counted exactly; above, RocksDB's estimate
+# (which counts overwritten keys until compaction) saves reading every key on the event loop.
+EXACT_BELOW = 50_000
+
+
+def table_size(table: Any) -> int:
+    """How many keys a Faust table holds for its active partitions, cheaply enough for every
+    scrape: exact for small partitions, RocksDB's estimate for large ones; len() for the
+    in-memory store."""
+    store = table.data
+    actives = getattr(store, "_dbs_for_actives", None)
+    if actives is None:
+        return len(table)
+    n = 0
+    for db in list(actives()):
+        estimate = getattr(db, "property_int_value", None)
+        if estimate is None:  # python-rocksdb rather than rocksdict
+            return len(table)
+        guess = estimate("rocksdb.estimate-num-keys") or 0
+        if guess < EXACT_BELOW:
+            # Each partition's database also holds the key where Faust keeps its offset.
+            n += sum(1 for key in db.keys() if key != store.offset_key)
+        else:
+            n += guess
+    return n
+
+
+def watch_up(up: Callable[[], bool]) -> None:
+    """Read whether the worker is up (running, partitions assigned) at each scrape."""
+    worker_up.set_function(lambda: 1.0 if up() else 0.0)
+
+
+def render() -> tuple[bytes, dict[str, str]]:
+    """The body and headers of GET /metrics: the text format every Prometheus reads (0.0.4)."""
+    return generate_latest(REGISTRY), {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}

@@ -1,0 +1,93 @@
+"""Bearer tokens: `eye tokens add|list|revoke`, 401 without a good one, admin-only mutations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import psycopg
+from aiohttp.test_utils import TestClient
+
+from store import tokens
+from tests.fixtures.services import ROOT
+from tests.fixtures.stack import settings_env
+from eye.settings import Settings
+
+QUERY = {"query": "{ eventTypes { name } }"}
+
+
+async def test_no_token_is_401_with_a_clear_message(api: TestClient) -> None:
+    resp = await api.post("/graphql", json=QUERY)
+    assert resp.status == 401
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+    [error] = (await resp.json())["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["message"].startswith("no Authorization header")
+    assert "eye tokens add" in error["message"]
+
+    resp = await api.get("/graphql", params={"query": "{ eventTypes { name } }"})
+    assert resp.status == 401
+
+
+async def test_a_bad_token_is_401(api: TestClient, api_token: str) -> None:
+    for header, message in [(f"Basic {api_token}", "is not 'Bearer <token>'"),
+                            ("Bearer", "is not 'Bearer <token>'"),
+                            ("Bearer eyt_not-a-token", "unknown or revoked")]:
+        resp = await api.post("/graphql", json=QUERY, headers={"Authorization": header})
+        assert resp.status == 401, header
+        assert message in (await resp.json())["errors"][0]["message"]
+
+
+async def test_a_good_token_is_let_in_and_a_revoked_one_not(
+        api: TestClient, api_token: str, database: str) -> None:
+    headers = {"Authorization": f"bearer {api_token}"}  # the scheme is case-insensitive
+    resp = await api.post("/graphql", json=QUERY, headers=headers)
+    assert resp.status == 200 and (await resp.json())["data"]["eventTypes"]
+
+    with psycopg.connect(database, autocommit=True) as conn:
+        [name] = [t.name for t in tokens.list_all(conn)]
+        tokens.revoke(conn, name)
+    resp = await api.post("/graphql", json=QUERY, headers=headers)
+    assert resp.status == 401
+    assert "unknown or revoked" in (await resp.json())["errors"][0]["message"]
+
+
+async def test_healthz_needs_no_token(api: TestClient) -> None:
+    resp = await api.get("/healthz")
+    assert resp.status == 200
+
+
+def eye(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "eye"), *args], capture_output=True,
+                          text=True, env={**os.environ, **settings_env(settings)}, cwd=ROOT)
+
+
+async def test_the_tokens_command(settings: Settings, api: TestClient) -> None:
+    added = eye(settings, "tokens", "add", "analyst")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.splitlines()[-1]
+    assert token.startswith("eyt_") and len(token) > 40
+    assert eye(settings, "tokens", "add", "ops", "--admin").returncode == 0
+
+    # stored hashed: the token itself is nowhere in the table
+    with psycopg.connect(settings.dsn) as conn:
+        rows = conn.execute("SELECT name, token_hash, admin FROM api_tokens ORDER BY id").fetchall()
+    assert [(n, a) for n, _, a in rows] == [("analyst", False), ("ops", True)]
+    assert rows[0][1] == tokens.token_hash(token) and token.encode() not in rows[0][1]
+
+    resp = await api.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 200
+
+    again = eye(settings, "tokens", "add", "analyst")
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+    listed = eye(settings, "tokens", "list").stdout
+    assert "analyst" in listed and "read" in listed and "admin" in listed and token not in listed
+
+    assert eye(settings, "tokens", "revoke", "analyst").returncode == 0
+    assert "revoked" in eye(settings, "tokens", "list").stdout.splitlines()[0]
+    resp = await api.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 401
+
+    missing = eye(settings, "tokens", "revoke", "analyst")
+    assert missing.returncode == 1 and "no active token" in missing.stderr

@@ -1,0 +1,75 @@
+"""GraphQL over HTTP: POST and GET, mutations only over POST, request errors, GraphiQL."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+from aiohttp.test_utils import TestClient
+
+from tests.graphql_api.conftest import Ev, Gql, at, store_events
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_get_runs_a_query(database: str, api: TestClient, api_token: str) -> None:
+    await store_events(database, [Ev("s1", at("2022-01-01 00:00:00"))])
+    resp = await api.get("/graphql", headers=auth(api_token), params={
+        "query": "query Q($id: String!) { events(filter: {sessionId: $id}) { nodes { sessionId } } }",
+        "variables": orjson.dumps({"id": "s1"}).decode(), "operationName": "Q"})
+    assert resp.status == 200
+    assert await resp.json() == {"data": {"events": {"nodes": [{"sessionId": "s1"}]}}}
+
+
+async def test_a_mutation_over_get_is_405(api: TestClient, admin_token: str) -> None:
+    resp = await api.get("/graphql", headers=auth(admin_token),
+                         params={"query": 'mutation { deleteSession(id: "s1") { events } }'})
+    assert resp.status == 405
+    assert resp.headers["Allow"] == "POST"
+    assert (await resp.json())["errors"][0]["message"] == "a mutation must be sent with POST"
+
+
+async def test_operation_name_picks_the_operation(gql: Gql) -> None:
+    doc = "query A { eventTypes { name } } query B { errorCounts { reason } }"
+    assert (await gql(doc, operationName="B")) == {"data": {"errorCounts": []}}
+    body = await gql(doc, status=400)
+    assert "name one in operationName" in body["errors"][0]["message"]
+    body = await gql(doc, status=400, operationName="C")
+    assert body["errors"][0]["message"] == "no operation named 'C'"
+
+
+async def test_request_errors_are_400(api: TestClient, api_token: str, gql: Gql) -> None:
+    resp = await api.post("/graphql", data=b"{not json", headers=auth(api_token))
+    assert resp.status == 400
+    assert (await resp.json())["errors"][0]["message"] == "the body is not JSON"
+
+    resp = await api.post("/graphql", json=[1], headers=auth(api_token))
+    assert resp.status == 400
+
+    body = await gql("{ events { ", status=400)
+    assert body["errors"][0]["message"].startswith("Syntax Error")
+
+    body = await gql("{ nosuchfield }", status=400)
+    assert "Cannot query field 'nosuchfield'" in body["errors"][0]["message"]
+
+    body = await gql("", status=400)
+    assert body["errors"][0]["message"].startswith("no query given")
+
+
+async def test_a_browser_gets_graphiql_served_from_here(api: TestClient) -> None:
+    resp = await api.get("/graphql", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert resp.status == 200
+    assert resp.content_type == "text/html"
+    page = await resp.text()
+    assert "GraphiQL" in page and "Authorization" in page
+    # no CDN: every script and style sheet comes from this server
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(sources) == 4 and all(s.startswith("/graphql/assets/") for s in sources)
+    for src in sources:
+        asset = await api.get(src)
+        assert asset.status == 200, src
+        assert len(await asset.read()) > 1000
+    assert (await api.get("/graphql/assets/../../etc/passwd")).status == 404
+    assert (await api.get("/graphql/assets/nothing.js")).status == 404

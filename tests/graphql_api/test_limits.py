@@ -1,0 +1,93 @@
+"""Every bound answers with a clear error: tokens, depth, cost, body size, statement timeout."""
+
+from __future__ import annotations
+
+
+import psycopg
+from aiohttp.test_utils import TestClient
+
+from eye.settings import Settings
+from store.partitions import ensure_months_sync, month_of
+from tests.graphql_api.conftest import Gql, at, client_gql
+
+DEEP = """{ allEventsBySessionId(sessionId: "s") { eventsBySession { sessionId {
+  eventsBySession { sessionId { sessionId } } } } } }"""
+
+
+async def test_too_many_tokens(gql: Gql) -> None:
+    query = "{ eventTypes { " + "name " * 2000 + "} }"
+    body = await gql(query, status=400)
+    assert body["errors"] == [{"message": "the query has more than 2000 tokens, the most this "
+                                          "server parses",
+                               "extensions": {"code": "MAX_TOKENS_EXCEEDED", "limit": 2000}}]
+
+
+async def test_too_deep(settings: Settings, api_token: str, server_with: object) -> None:
+    client: TestClient = await server_with(settings, api_max_depth=5)  # type: ignore[operator]
+    gql = client_gql(client, api_token)
+    body = await gql(DEEP, status=400)
+    [error] = body["errors"]
+    assert error["message"] == "the query nests fields 6 deep; the limit is 5"
+    assert error["extensions"] == {"code": "MAX_DEPTH_EXCEEDED", "depth": 6, "limit": 5}
+    # fragments count at the depth where they are spread
+    body = await gql("{ allEventsBySessionId(sessionId: \"s\") { ...S } } "
+                     "fragment S on SessionType { eventsBySession { sessionId { "
+                     "eventsBySession { sessionId { sessionId } } } } }", status=400)
+    assert body["errors"][0]["extensions"]["depth"] == 6
+    # introspection, as GraphiQL sends it, is not held to the depth limit
+    body = await gql("{ __schema { types { fields { type { ofType { ofType { ofType { "
+                     "ofType { name } } } } } } } } }")
+    assert body["data"]["__schema"]["types"]
+
+
+async def test_too_costly(gql: Gql) -> None:
+    ok = await gql("{ sessions(first: 10) { nodes { events { id } } } }")
+    assert "errors" not in ok
+    body = await gql("query($n: Int) { sessions(first: $n) { nodes { events { id } } } }",
+                     {"n": 100}, status=400)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "MAX_COST_EXCEEDED", "cost": 100101, "limit": 20000}
+    assert error["message"].startswith("the query may produce 100101 objects")
+    # lists nested through the seed's back-references multiply too
+    body = await gql("""{ allEventsByCategory(name: "x") { eventsByCategory { category {
+                       eventsByCategory { id } } } } }""", status=400)
+    assert body["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+
+
+async def test_too_large_a_body(api: TestClient, api_token: str) -> None:
+    headers = {"Authorization": f"Bearer {api_token}"}
+    resp = await api.post("/graphql", json={"query": "{ eventTypes { name } }",
+                                            "variables": {"pad": "x" * 70000}}, headers=headers)
+    assert resp.status == 413
+    assert (await resp.json())["errors"] == [{
+        "message": "the request body is larger than 65536 bytes",
+        "extensions": {"code": "BODY_TOO_LARGE", "limit": 65536}}]
+
+    async def chunked() -> object:  # no Content-Length: counted while read
+        for _ in range(70):
+            yield b" " * 1000
+    resp = await api.post("/graphql", data=chunked(), headers=headers)
+    assert resp.status == 413
+
+
+async def test_the_statement_timeout(database: str, settings: Settings, api_token: str,
+                                     server_with: object) -> None:
+    start = at("2022-01-01 00:00:00")
+    with psycopg.connect(database, autocommit=True) as conn:
+        ensure_months_sync(conn, {month_of(start)})
+        conn.execute("""INSERT INTO events (id, session_id, category, name, data, "timestamp",
+                          received_at, kafka_partition, kafka_offset)
+                        SELECT gen_random_uuid(), 's' || (i %% 1000), 'page interaction',
+                               'pageview', '{"path": "/"}', %s + i * interval '1 second', %s, 0, i
+                        FROM generate_series(1, 100000) i""", (start, start))
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_statement_timeout_ms=1)
+    body = await client_gql(client, api_token)(
+        """{ eventCounts(from: "2022-01-01", to: "2022-01-31", bucket: DAY,
+                         groupBy: [CATEGORY, NAME]) { count } }""")
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["message"] == ("the query was stopped by the statement timeout of 1 ms; narrow "
+                                "the filter or the time range")
+    assert error["extensions"] == {"code": "STATEMENT_TIMEOUT", "timeoutMs": 1}
+    assert error["path"] == ["eventCounts"]

@@ -1,0 +1,100 @@
+"""/metrics of the API (lag as kafka_exporter names it) and the worker's metrics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from eye.settings import Settings
+from monitor import worker_metrics
+from monitor.metrics import NAMES
+from store.rows import Batch, ErrorRow, EventRow, Source
+from tests.monitor.test_lag import send
+
+
+def samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    out: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out.setdefault(s.name, []).append((s.labels, s.value))
+    return out
+
+
+async def test_api_metrics_carry_the_lag_per_partition(topics: Settings, api: TestClient) -> None:
+    where = send(topics, 20)
+    resp = await api.get("/metrics")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    got = samples(await resp.text())
+    assert set(NAMES) <= set(got), set(NAMES) - set(got)
+    assert got["eye_lag_up"] == [({}, 1.0)]
+    group = {"consumergroup": topics.consumer_group, "topic": topics.topic}
+    lag = {int(labels["partition"]): value for labels, value in got["kafka_consumergroup_lag"]}
+    assert lag == {p: float(where[p]) for p in range(topics.topic_partitions)}
+    for name in ("kafka_consumergroup_lag", "kafka_consumergroup_current_offset",
+                 "eye_consumergroup_lag_seconds"):
+        for labels, _value in got[name]:
+            assert labels.keys() == {"consumergroup", "topic", "partition"}
+            assert {k: labels[k] for k in group} == group
+    ends = {int(labels["partition"]): value
+            for labels, value in got["kafka_topic_partition_current_offset"]}
+    assert ends == lag  # nothing committed: the whole log is lag
+    assert all(v == 0 for _l, v in got["kafka_consumergroup_current_offset"])
+
+
+async def test_api_metrics_say_when_the_broker_does_not_answer(settings: Settings,
+                                                               api: TestClient) -> None:
+    # No topics fixture: the topic does not exist, so no lag can be measured.
+    got = samples(await (await api.get("/metrics")).text())
+    assert got["eye_lag_up"] == [({}, 0.0)]
+    assert "kafka_consumergroup_lag" not in got
+
+
+def _source(offset: int, ts: float | None) -> Source:
+    return Source("t", 0, offset, b"{}", "{}", datetime.now(UTC), ts)
+
+
+def value(name: str, **labels: str) -> float:
+    return worker_metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_observe_batch_counts_stored_rejected_and_latency() -> None:
+    before = {n: value(n) for n in ("eye_events_stored_total", "eye_batch_size_count",
+                                    "eye_sink_seconds_sum", "eye_ingest_to_stored_seconds_count",
+                                    "eye_ingest_to_stored_seconds_sum")}
+    bad = value("eye_events_rejected_total", reason="malformed_json")
+    dup = value("eye_events_rejected_total", reason="duplicate_event")
+    now = 1_000_000.0
+    events = [EventRow(uuid4(), "s", "page interaction", "pageview", "{}", datetime.now(UTC),
+                       1, _source(i, now - 2.0)) for i in range(3)]
+    errors = [ErrorRow("malformed_json", "x", 1, _source(10, now - 4.0)),
+              ErrorRow("malformed_json", "y", 1, _source(11, None))]
+    worker_metrics.observe_batch(Batch(events, errors, {}, []), 0.5, now,
+                                 extra=[ErrorRow("duplicate_event", "z", 1, events[0].source)])
+    assert value("eye_events_stored_total") - before["eye_events_stored_total"] == 2
+    assert value("eye_events_rejected_total", reason="malformed_json") - bad == 2
+    assert value("eye_events_rejected_total", reason="duplicate_event") - dup == 1
+    assert value("eye_batch_size_count") - before["eye_batch_size_count"] == 1
+    assert value("eye_sink_seconds_sum") - before["eye_sink_seconds_sum"] == 0.5
+    # Four rows had a Kafka timestamp: three 2 s old, one 4 s old.
+    assert value("eye_ingest_to_stored_seconds_count") - \
+        before["eye_ingest_to_stored_seconds_count"] == 4
+    assert value("eye_ingest_to_stored_seconds_sum") - \
+        before["eye_ingest_to_stored_seconds_sum"] == 10.0
+
+    received = value("eye_events_received_total")
+    worker_metrics.observe_received()
+    assert value("eye_events_received_total") == received + 1
+
+    worker_metrics.watch_sessions(lambda: 42)
+    worker_metrics.watch_up(lambda: True)
+    body, headers = worker_metrics.render()
+    got = samples(body.decode())
+    assert headers == {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+    assert got["eye_sessions_in_table"] == [({}, 42.0)]
+    assert got["eye_worker_up"] == [({}, 1.0)]
+    for name in worker_metrics.NAMES:
+        assert name in got or f"{name}_count" in got, name
