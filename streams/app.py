@@ -1,4 +1,4 @@
-"""The Faust worker: the `eye-events` topic in, session state in tables, rows to the sink."""
+"""The Faust worker: topics, tables and agents wired to the ingest logic and the sink."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from store.rows import Batch, ErrorRow
 from store.writer import Writer
 from streams import rows
 from streams.apps import AppResolver
-from streams.sessions import Session, already_applied, apply, rebuild
+from streams.ingest import Ingest
 from streams.sink import BatchSink
-from validators import Event, Policy, Reason, Rejection, validate
+from validators import Policy
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +56,22 @@ def create_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
     )
-    topic = app.topic(settings.topic, partitions=settings.topic_partitions,
-                      key_serializer="raw", value_serializer="raw")
-    control = app.topic(settings.control_topic, partitions=settings.topic_partitions,
-                        key_serializer="raw", value_serializer="raw")
-    dlq = app.topic(settings.dlq_topic, partitions=settings.topic_partitions,
-                    key_serializer="raw", value_serializer="raw")
-    # Session id -> Session (as JSON bytes), in RocksDB and a changelog topic.
+
+    def raw_topic(name: str) -> faust.TopicT:
+        return app.topic(name, partitions=settings.topic_partitions,
+                         key_serializer="raw", value_serializer="raw")
+
+    events, control, dlq = (raw_topic(settings.topic), raw_topic(settings.control_topic),
+                            raw_topic(settings.dlq_topic))
+    # Session id -> Session bytes, in RocksDB and a changelog topic.
     sessions = app.Table("sessions", partitions=settings.topic_partitions,
                          key_type=bytes, value_type=bytes)
-    # Client event id -> where it was first read; forgets after the dedup window.
+    # Client event id -> where it was first read; forgotten after the dedup window.
     window = int(settings.dedup_window.total_seconds())
     seen_ids = app.Table("seen-event-ids", partitions=settings.topic_partitions,
                          key_type=bytes, value_type=bytes, options={"ttl": window},
                          extra_topic_configs={"cleanup.policy": "compact,delete",
                                               "retention.ms": str(window * 1000)})
-    policy = policy_from(settings)
-    apps = AppResolver(settings.dsn, ttl=settings.app_cache_seconds)
 
     async def dead_letters(errors: list[ErrorRow]) -> None:
         for e in errors:
@@ -84,79 +83,19 @@ def create_app(settings: Settings) -> faust.App:
     sink = BatchSink(Writer(settings.dsn), max_rows=settings.batch_size,
                      max_wait=settings.batch_interval, dead_letters=dead_letters,
                      on_stored=stored)
-
-    def first_seen_elsewhere(event: Event, partition: int, offset: int) -> str | None:
-        """Where this client event id was read before, if not here; remembers it otherwise."""
-        if event.event_id is None:
-            return None  # a derived id is unique to its place by construction
-        key = event.event_id.bytes
-        here = f"{partition}:{offset}".encode()
-        before = seen_ids.get(key)
-        if before is None:
-            seen_ids[key] = here
-            return None
-        return None if before == here else before.decode()
-
+    ingest = Ingest(policy=policy_from(settings),
+                    apps=AppResolver(settings.dsn, ttl=settings.app_cache_seconds),
+                    sink=sink, sessions=sessions, seen_ids=seen_ids)
     # Held while one message is handled, so a session rebuilt from the database is not
     # overwritten halfway by the ingest loop.
     handling = asyncio.Lock()
 
-    @app.agent(topic, name="ingest")
-    async def ingest(stream: faust.StreamT[Any]) -> None:
+    @app.agent(events, name="ingest")
+    async def ingest_events(stream: faust.StreamT[Any]) -> None:
         # Acks are ours: a message is acked when its row is stored, not when it was read.
-        async for message_event in stream.noack().events():
+        async for event in stream.noack().events():
             async with handling:
-                await handle(message_event)
-
-    async def handle(message_event: Any) -> None:
-        metrics.observe_received()
-        msg = message_event.message
-        headers = list(msg.headers.items() if isinstance(msg.headers, dict)
-                       else msg.headers or [])
-        app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
-        src = rows.source(topic=msg.topic, partition=msg.partition, offset=msg.offset,
-                          payload=msg.value, headers=headers, received_at=datetime.now(UTC),
-                          kafka_timestamp=msg.timestamp)
-        app_id = await apps.resolve(app_key)
-        session = None
-        try:
-            outcome = check(msg.value, app_key, app_id, src.received_at)
-            if isinstance(outcome, Event):
-                elsewhere = first_seen_elsewhere(outcome, msg.partition, msg.offset)
-                if elsewhere is not None:
-                    outcome = Rejection(Reason.DUPLICATE_EVENT,
-                                        f"event_id {outcome.event_id}: already read at "
-                                        f"partition:offset {elsewhere}")
-            if isinstance(outcome, Event):
-                session = track(outcome, app_id, msg.partition, msg.offset)
-                row: Any = rows.event_row(outcome, src, app_id)
-            else:
-                row = rows.error_row(outcome, src, app_id, app_key)
-        except Exception as exc:  # one message's surprise must not stop its partition
-            log.exception("%s[%d] offset=%d: unexpected failure", msg.topic, msg.partition,
-                          msg.offset)
-            row = rows.error_row(Rejection(Reason.INTERNAL_ERROR,
-                                           f"{type(exc).__name__}: {exc}"), src, app_id,
-                                 app_key)
-        await sink.add(row, message_event, session)
-
-    def check(value: bytes | None, app_key: bytes | None, app_id: int | None,
-              received_at: datetime) -> Event | Rejection:
-        if app_id is None:
-            why = "missing" if not app_key else "unknown or revoked key"
-            return Rejection(Reason.UNAUTHORIZED_APP, f"header {rows.APP_KEY_HEADER}: {why}")
-        return validate(value, received_at=received_at, policy=policy)
-
-    def track(event: Event, app_id: int | None, partition: int, offset: int) -> Any:
-        key = event.session_id.encode()
-        raw = sessions.get(key)
-        state = Session.from_bytes(raw) if raw is not None else None
-        if not already_applied(state, partition, offset):
-            state = apply(state, event, application_id=app_id, partition=partition,
-                          offset=offset)
-            sessions[key] = state.to_bytes()
-        assert state is not None
-        return rows.session_row(state)
+                await ingest.handle(event.message, event)
 
     @app.agent(control, name="control")
     async def control_commands(stream: faust.StreamT[Any]) -> None:
@@ -168,23 +107,26 @@ def create_app(settings: Settings) -> faust.App:
                 log.error("control message ignored (%s): %r", exc, command[:200])
                 continue
             if action == "forget_session":
-                sessions.pop(sid.encode(), None)
+                ingest.forget(sid)
             elif action == "rebuild_session":
                 async with handling:
                     await sink.flush()  # what this worker holds for the session is stored first
                     async with await AsyncConnection.connect(settings.dsn) as conn:
-                        stored = await stored_session_events(conn, sid)
-                    state = rebuild(sid, stored)
-                    if state is not None:
-                        sessions[sid.encode()] = state.to_bytes()
-                        await sink.add_session(rows.session_row(state))
+                        await ingest.rebuild(sid, await stored_session_events(conn, sid))
 
-    @app.timer(interval=3600.0, on_leader=True)
     async def partition_upkeep() -> None:
-        done = await upkeep(settings.dsn, datetime.now(UTC).date(), ahead=settings.partitions_ahead,
-                            retention_months=settings.retention_months)
+        try:
+            done = await upkeep(settings.dsn, datetime.now(UTC).date(),
+                                ahead=settings.partitions_ahead,
+                                retention_months=settings.retention_months)
+        except Exception as exc:  # the next round tries again; rows still make their months
+            log.warning("partition upkeep failed: %s", exc)
+            return
         if done.dropped:
             log.info("dropped expired partitions: %s", ", ".join(done.dropped))
+
+    app.task(partition_upkeep)
+    app.timer(interval=3600.0)(partition_upkeep)
 
     @app.timer(interval=max(settings.batch_interval / 2, 0.05))
     async def flush_due() -> None:
