@@ -270,7 +270,9 @@ def machine() -> dict[str, Any]:
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
                platform.processor())
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+    # Other work on the machine moves these numbers: the load average says how much there was.
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2)}
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -280,7 +282,8 @@ def markdown(report: dict[str, Any]) -> str:
         "# Collector throughput",
         "",
         f"`{report['command']}` — {report['when']}, {m['cpus']} CPUs ({m['cpu']}), "
-        f"Python {m['python']}. Broker, PostgreSQL, `eye api` and the client share the machine.",
+        f"Python {m['python']}, load average {m['load_average_1m_at_end']} at the end. Broker, "
+        "PostgreSQL, `eye api` (one process) and the client (one process) share the machine.",
         "",
         "| scenario | events/s accepted | requests/s | p50 ms | p99 ms | answers | × baseline |",
         "|---|---:|---:|---:|---:|---|---:|",

@@ -76,23 +76,23 @@ def apply(state: Session | None, event: Event, *, application_id: int | None, pa
           offset: int) -> Session:
     """The session after `event`. Call only when `already_applied` is false."""
     ts = event.timestamp
-    page = event.data.get("path") if event.name == PAGE_VIEW else None
-    page = page if isinstance(page, str) else None
+    is_view = event.name == PAGE_VIEW
+    path = event.data.get("path") if is_view else None
+    page = path if isinstance(path, str) else None
     if state is None:
-        return Session(event.session_id, application_id, ts, ts, 1, int(event.name == PAGE_VIEW),
-                       page, ts if page is not None else None, page,
-                       ts if page is not None else None, partition, offset)
-    s = replace(state, first_seen=min(state.first_seen, ts), last_seen=max(state.last_seen, ts),
-                event_count=state.event_count + 1,
-                pageviews=state.pageviews + (event.name == PAGE_VIEW),
-                application_id=state.application_id or application_id,
-                partition=partition, offset=offset)
+        at = ts if page is not None else None
+        return Session(event.session_id, application_id, ts, ts, 1, int(is_view), page, at, page,
+                       at, partition, offset)
+    # Built in one go rather than with dataclasses.replace: this runs for every event.
+    entry, entry_at, exit_, exit_at = state.entry_page, state.entry_at, state.exit_page, state.exit_at
     if page is not None:
-        if s.entry_at is None or ts < s.entry_at:
-            s = replace(s, entry_page=page, entry_at=ts)
-        if s.exit_at is None or ts >= s.exit_at:
-            s = replace(s, exit_page=page, exit_at=ts)
-    return s
+        if entry_at is None or ts < entry_at:
+            entry, entry_at = page, ts
+        if exit_at is None or ts >= exit_at:
+            exit_, exit_at = page, ts
+    return Session(event.session_id, state.application_id or application_id,
+                   min(state.first_seen, ts), max(state.last_seen, ts), state.event_count + 1,
+                   state.pageviews + is_view, entry, entry_at, exit_, exit_at, partition, offset)
 
 
 def rebuild(session_id: str, stored: list[tuple[str, str, dict, datetime, int | None, int, int]]
