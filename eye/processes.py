@@ -49,7 +49,11 @@ class WorkerProcess:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "eye"), "worker"],
                                          stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except ProcessFailed:
+            self.stop(signal.SIGKILL)  # never leave a half-started worker behind
+            raise
 
     def health(self) -> dict[str, object] | None:
         url = f"http://127.0.0.1:{self.settings.worker_port}/healthz"
