@@ -1,7 +1,13 @@
 # The Eye's worker and API: one image, the command picks the role (see docker-compose.yml).
+
+# GraphiQL's browser files come from npm at build time; the running image needs no CDN.
+FROM node:20-slim AS assets
+COPY scripts/graphiql-assets.sh /src/scripts/graphiql-assets.sh
+RUN cd /src && bash scripts/graphiql-assets.sh /assets/graphiql
+
 FROM python:3.11-slim
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 EYE_API_GRAPHIQL_DIR=/app/graphiql
 COPY pyproject.toml constraints.txt README.md ./
 COPY eye eye
 COPY streams streams
@@ -11,6 +17,7 @@ COPY graphql_api graphql_api
 COPY collector collector
 COPY monitor monitor
 COPY pages pages
+COPY --from=assets /assets/graphiql /app/graphiql
 RUN pip install --no-cache-dir -c constraints.txt . && useradd --system eye && mkdir /var/lib/eye \
     && chown eye /var/lib/eye
 USER eye

@@ -14,10 +14,7 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--only":
         names = (sys.argv[2],)
     for name in names:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(f"bench.{name}")
         print(f"== bench.{name}", flush=True)
         sys.argv = [f"bench.{name}"]
         module.main()

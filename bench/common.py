@@ -7,14 +7,11 @@ import platform
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from eye.processes import ROOT
-from store.migrate import migrate
+from store import databases
 
 RESULTS = ROOT / "bench" / "results"
 STATE = ROOT / ".cache" / "bench"
@@ -32,19 +29,11 @@ def start_services() -> tuple[str, str]:
 
 
 def fresh_database(admin_dsn: str, prefix: str = "eye_bench") -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = admin_dsn.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        migrate(conn)
-    return dsn
+    return databases.create(admin_dsn, prefix)
 
 
 def drop_database(admin_dsn: str, dsn: str) -> None:
-    name = dsn.rsplit("/", 1)[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    databases.drop(admin_dsn, dsn)
 
 
 def machine() -> dict[str, Any]:

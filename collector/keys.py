@@ -10,6 +10,7 @@ from psycopg import Error as DatabaseError
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from collector.errors import Unauthorized, Unavailable
+from eye.ttlcache import TtlCache
 from store import applications
 
 log = logging.getLogger(__name__)
@@ -25,16 +26,13 @@ class AppKeys:
     def __init__(self, pool: AsyncConnectionPool, *, ttl: float, max_entries: int = 10_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._pool = pool
-        self._ttl = ttl
-        self._max = max_entries
-        self._clock = clock
-        self._cache: dict[bytes, tuple[int | None, float]] = {}
+        self._cache: TtlCache[bytes, int | None] = TtlCache(ttl, max_entries=max_entries,
+                                                            clock=clock)
 
     async def check(self, key: bytes) -> int:
         """The application id holding `key`; raises Unauthorized or Unavailable."""
-        now = self._clock()
         hit = self._cache.get(key)
-        if hit is not None and hit[1] > now:
+        if hit is not None and hit[1]:
             app_id = hit[0]
         else:
             try:
@@ -45,9 +43,7 @@ class AppKeys:
                     return hit[0]
                 log.warning("cannot check an app key: %s", exc)
                 raise Unavailable("cannot check the app key now") from None
-            if len(self._cache) >= self._max:
-                self._cache.clear()
-            self._cache[key] = (app_id, now + self._ttl)
+            self._cache.put(key, app_id)
         if app_id is None:
             raise Unauthorized("unknown or revoked app key")
         return app_id

@@ -69,7 +69,10 @@ case "${1:-}" in
     cat <<INFO
 
 The Eye is running.
-  GraphQL   http://127.0.0.1:$api_port/graphql
+  GraphQL   http://127.0.0.1:$api_port/graphql   (GraphiQL in a browser)
+  Explorer  http://127.0.0.1:$api_port/ui        (sign in with the API token)
+  Metrics   http://127.0.0.1:$api_port/metrics and http://127.0.0.1:$worker_port/metrics
+  Collector POST http://127.0.0.1:$api_port/v1/events   (Authorization: Bearer <app key>)
   Kafka     127.0.0.1:$kafka_port   topic ${EYE_TOPIC:-eye-events}
   Postgres  $EYE_DATABASE_URL
   App key   $app_key   (send it in the Kafka header eye-app-key)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg import AsyncConnection, Connection, errors
 
 from eye.errors import EyeError
+from store import secrets
 
 
 class ApplicationExists(EyeError):
@@ -33,13 +32,12 @@ class Application:
 
 
 def key_hash(key: str | bytes) -> bytes:
-    # Keys are 192 random bits, so a plain digest is enough: there is nothing to brute-force.
-    return hashlib.sha256(key.encode() if isinstance(key, str) else key).digest()
+    return secrets.digest(key)
 
 
 def add(conn: Connection, name: str) -> str:
     """Register `name`; return its new key, which exists nowhere else after this call."""
-    key = "eye_" + secrets.token_urlsafe(24)
+    key = secrets.new("eye_", 24)
     try:
         conn.execute("INSERT INTO applications (name, key_hash) VALUES (%s, %s)",
                      (name, key_hash(key)))

@@ -60,36 +60,34 @@ class EventFilter:
     end: datetime | None = None  # exclusive
 
 
-def _event_where(f: EventFilter, after: tuple[datetime, UUID] | None
-                 ) -> tuple[list[sql.Composable], list[Any]]:
-    where: list[sql.Composable] = []
+def _where(*conditions: tuple[str, Any]) -> tuple[sql.Composable, list[Any]]:
+    """A WHERE clause of the conditions whose value is not None, and its parameters; a tuple
+    value fills several placeholders."""
+    clauses: list[sql.Composable] = []
     params: list[Any] = []
-    for column, value in (("session_id", f.session_id), ("category", f.category),
-                          ("name", f.name), ("application_id", f.application_id)):
+    for clause, value in conditions:
         if value is not None:
-            where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-            params.append(value)
-    if f.start is not None:
-        where.append(sql.SQL('"timestamp" >= %s'))
-        params.append(f.start)
-    if f.end is not None:
-        where.append(sql.SQL('"timestamp" < %s'))
-        params.append(f.end)
-    if after is not None:
-        # The plain bound lets the planner skip earlier partitions; the row comparison is exact.
-        where.append(sql.SQL('"timestamp" >= %s AND ("timestamp", id) > (%s, %s)'))
-        params.extend([after[0], after[0], after[1]])
+            clauses.append(sql.SQL(clause))  # type: ignore[arg-type]
+            params.extend(value if isinstance(value, tuple) else (value,))
+    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
     return where, params
 
 
-def _where(clauses: list[sql.Composable]) -> sql.Composable:
-    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+def _event_where(f: EventFilter, after: tuple[datetime, UUID] | None
+                 ) -> tuple[sql.Composable, list[Any]]:
+    return _where(
+        ("session_id = %s", f.session_id), ("category = %s", f.category), ("name = %s", f.name),
+        ("application_id = %s", f.application_id),
+        ('"timestamp" >= %s', f.start), ('"timestamp" < %s', f.end),
+        # The plain bound lets the planner skip earlier partitions; the row comparison is exact.
+        ('"timestamp" >= %s AND ("timestamp", id) > (%s, %s)',
+         None if after is None else (after[0], after[0], after[1])))
 
 
 async def events(pool: AsyncConnectionPool, f: EventFilter, *, after: tuple[datetime, UUID] | None,
                  limit: int, timeout_ms: int | None = None) -> list[Row]:
     where, params = _event_where(f, after)
-    query = (sql.SQL(f"SELECT {_EVENT_FIELDS} FROM events") + _where(where)
+    query = (sql.SQL(f"SELECT {_EVENT_FIELDS} FROM events") + where
              + sql.SQL(' ORDER BY "timestamp", id LIMIT %s'))
     return await _all(pool, timeout_ms, query, [*params, limit])
 
@@ -181,21 +179,9 @@ async def sessions(pool: AsyncConnectionPool, *, application_id: int | None = No
                    start: datetime | None = None, end: datetime | None = None,
                    after: tuple[datetime, str] | None, limit: int,
                    timeout_ms: int | None = None) -> list[Row]:
-    where: list[sql.Composable] = []
-    params: list[Any] = []
-    if application_id is not None:
-        where.append(sql.SQL("application_id = %s"))
-        params.append(application_id)
-    if start is not None:
-        where.append(sql.SQL("first_seen >= %s"))
-        params.append(start)
-    if end is not None:
-        where.append(sql.SQL("first_seen < %s"))
-        params.append(end)
-    if after is not None:
-        where.append(sql.SQL("(first_seen, session_id) > (%s, %s)"))
-        params.extend(after)
-    query = (sql.SQL("SELECT * FROM sessions") + _where(where)
+    where, params = _where(("application_id = %s", application_id), ("first_seen >= %s", start),
+                           ("first_seen < %s", end), ("(first_seen, session_id) > (%s, %s)", after))
+    query = (sql.SQL("SELECT * FROM sessions") + where
              + sql.SQL(" ORDER BY first_seen, session_id LIMIT %s"))
     return await _all(pool, timeout_ms, query, [*params, limit])
 
@@ -206,36 +192,17 @@ async def errors(pool: AsyncConnectionPool, *, reason: str | None = None,
                  start: datetime | None = None, end: datetime | None = None,
                  after: tuple[datetime, int] | None, limit: int,
                  timeout_ms: int | None = None) -> list[Row]:
-    where: list[sql.Composable] = []
-    params: list[Any] = []
-    if reason is not None:
-        where.append(sql.SQL("reason = %s"))
-        params.append(reason)
-    if start is not None:
-        where.append(sql.SQL("received_at >= %s"))
-        params.append(start)
-    if end is not None:
-        where.append(sql.SQL("received_at < %s"))
-        params.append(end)
-    if after is not None:
-        where.append(sql.SQL("(received_at, id) > (%s, %s)"))
-        params.extend(after)
-    query = (sql.SQL(f"SELECT {_ERROR_FIELDS} FROM errors") + _where(where)
+    where, params = _where(("reason = %s", reason), ("received_at >= %s", start),
+                           ("received_at < %s", end), ("(received_at, id) > (%s, %s)", after))
+    query = (sql.SQL(f"SELECT {_ERROR_FIELDS} FROM errors") + where
              + sql.SQL(" ORDER BY received_at, id LIMIT %s"))
     return await _all(pool, timeout_ms, query, [*params, limit])
 
 
 async def error_counts(pool: AsyncConnectionPool, *, start: datetime | None = None,
                        end: datetime | None = None, timeout_ms: int | None = None) -> list[Row]:
-    where: list[sql.Composable] = []
-    params: list[Any] = []
-    if start is not None:
-        where.append(sql.SQL("received_at >= %s"))
-        params.append(start)
-    if end is not None:
-        where.append(sql.SQL("received_at < %s"))
-        params.append(end)
-    query = (sql.SQL("SELECT reason, count(*) AS count FROM errors") + _where(where)
+    where, params = _where(("received_at >= %s", start), ("received_at < %s", end))
+    query = (sql.SQL("SELECT reason, count(*) AS count FROM errors") + where
              + sql.SQL(" GROUP BY reason ORDER BY count DESC, reason"))
     return await _all(pool, timeout_ms, query, params)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg import AsyncConnection, Connection, errors
 
 from eye.errors import EyeError
+from store import secrets
 
 PREFIX = "eyt_"
 
@@ -36,13 +35,12 @@ class Token:
 
 
 def token_hash(token: str) -> bytes:
-    # Tokens are 256 random bits, so a plain digest is enough: there is nothing to brute-force.
-    return hashlib.sha256(token.encode()).digest()
+    return secrets.digest(token)
 
 
 def add(conn: Connection, name: str, *, admin: bool = False) -> str:
     """Create a token named `name`; return it, for the only time."""
-    token = PREFIX + secrets.token_urlsafe(32)
+    token = secrets.new(PREFIX, 32)
     try:
         conn.execute("INSERT INTO api_tokens (name, token_hash, admin) VALUES (%s, %s, %s)",
                      (name, token_hash(token), admin))

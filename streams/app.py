@@ -22,6 +22,7 @@ from store.writer import Writer
 from streams import rows
 from streams.apps import AppResolver
 from streams.ingest import Ingest
+from streams.offsets import Handled, OffsetTracker
 from streams.sink import BatchSink
 from validators import Policy
 
@@ -57,12 +58,13 @@ def create_app(settings: Settings) -> faust.App:
         value_serializer="raw",
     )
 
-    def raw_topic(name: str) -> faust.TopicT:
-        return app.topic(name, partitions=settings.topic_partitions,
+    def raw_topic(name: str, *, acks: bool = True) -> faust.TopicT:
+        return app.topic(name, partitions=settings.topic_partitions, acks=acks,
                          key_serializer="raw", value_serializer="raw")
 
-    events, control, dlq = (raw_topic(settings.topic), raw_topic(settings.control_topic),
-                            raw_topic(settings.dlq_topic))
+    # The input topic's offsets are committed by us, not by Faust: see streams/offsets.py.
+    events = raw_topic(settings.topic, acks=False)
+    control, dlq = raw_topic(settings.control_topic), raw_topic(settings.dlq_topic)
     # Session id -> Session bytes, in RocksDB and a changelog topic.
     sessions = app.Table("sessions", partitions=settings.topic_partitions,
                          key_type=bytes, value_type=bytes)
@@ -80,7 +82,17 @@ def create_app(settings: Settings) -> faust.App:
     def stored(batch: Batch, seconds: float, extra: list[ErrorRow]) -> None:
         metrics.observe_batch(batch, seconds, time.time(), extra)
 
-    sink = BatchSink(Writer(settings.dsn), max_rows=settings.batch_size,
+    offsets = OffsetTracker()
+
+    async def release(stored: list[Handled]) -> None:
+        offsets.stored(stored)
+        due = offsets.committable(app.consumer_generation_id)
+        # Faust's own commit path: it flushes the changelog producer first, so table state
+        # is durable before the offsets that produced it, and skips revoked partitions.
+        if due and await app.consumer._commit_offsets(due):
+            offsets.committed(due)
+
+    sink = BatchSink(Writer(settings.dsn), release=release, max_rows=settings.batch_size,
                      max_wait=settings.batch_interval, dead_letters=dead_letters,
                      on_stored=stored)
     ingest = Ingest(policy=policy_from(settings),
@@ -92,10 +104,13 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.agent(events, name="ingest")
     async def ingest_events(stream: faust.StreamT[Any]) -> None:
-        # Acks are ours: a message is acked when its row is stored, not when it was read.
-        async for event in stream.noack().events():
+        # A message's offset is committed when its row is stored, not when it was read.
+        async for event in stream.events():
+            message = event.message
+            handled = Handled(message.tp, message.offset, message.generation_id or 0)
+            offsets.handled(handled)
             async with handling:
-                await ingest.handle(event.message, event)
+                await ingest.handle(message, handled)
 
     @app.agent(control, name="control")
     async def control_commands(stream: faust.StreamT[Any]) -> None:

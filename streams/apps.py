@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from psycopg import AsyncConnection, OperationalError
 
+from eye.ttlcache import TtlCache
 from store import applications
 
 log = logging.getLogger(__name__)
@@ -25,23 +26,18 @@ class AppResolver:
     def __init__(self, dsn: str, *, ttl: float = 5.0, max_entries: int = 10_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._dsn = dsn
-        self._ttl = ttl
-        self._max = max_entries
-        self._clock = clock
-        self._cache: dict[bytes, tuple[int | None, float]] = {}
+        self._cache: TtlCache[bytes, int | None] = TtlCache(ttl, max_entries=max_entries,
+                                                            clock=clock)
         self._conn: AsyncConnection | None = None
 
     async def resolve(self, key: bytes | None) -> int | None:
         if not key:
             return None
-        now = self._clock()
         hit = self._cache.get(key)
-        if hit is not None and hit[1] > now:
+        if hit is not None and hit[1]:
             return hit[0]
         app_id = await self._lookup(key)
-        if len(self._cache) >= self._max:
-            self._cache.clear()
-        self._cache[key] = (app_id, now + self._ttl)
+        self._cache.put(key, app_id)
         return app_id
 
     async def _lookup(self, key: bytes) -> int | None:

@@ -36,9 +36,9 @@ class Ingest:
         self.sessions = sessions
         self.seen_ids = seen_ids
 
-    async def handle(self, message: Any, ack: Any) -> None:
-        """Turn one Kafka message into exactly one row for the sink; `ack` is acked once the
-        row is stored."""
+    async def handle(self, message: Any, token: Any) -> None:
+        """Turn one Kafka message into exactly one row for the sink, which releases `token`
+        once the row is stored."""
         metrics.observe_received()
         headers = list(message.headers.items() if isinstance(message.headers, dict)
                        else message.headers or [])
@@ -62,7 +62,7 @@ class Ingest:
                           message.partition, message.offset)
             row = rows.error_row(Rejection(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"),
                                  src, app_id, app_key)
-        await self.sink.add(row, ack, session)
+        await self.sink.add(row, token, session)
 
     def judge(self, value: bytes | None, app_key: bytes | None, app_id: int | None,
               received_at: datetime, partition: int, offset: int) -> Event | Rejection:

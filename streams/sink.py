@@ -7,17 +7,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
 from validators import Reason
 
 log = logging.getLogger(__name__)
-
-
-class Ackable(Protocol):
-    def ack(self) -> bool: ...
 
 
 class BatchWriter(Protocol):
@@ -28,22 +24,26 @@ class BatchWriter(Protocol):
 # writer added (duplicates found in the database).
 Stored = Callable[[Batch, float, list[ErrorRow]], None]
 DeadLetters = Callable[[list[ErrorRow]], Awaitable[None]]
+# Told which messages' rows are stored, so their offsets may be committed.
+Release = Callable[[list[Any]], Awaitable[None]]
 
 
 class BatchSink:
-    """Holds rows with the messages they came from; acks the messages once the rows are stored.
+    """Holds rows with the messages they came from; releases the messages once the rows are
+    stored.
 
-    A message is acked (so its offset may be committed) only after the transaction holding its
-    row has committed. While the database is away the batch is kept and retried with backoff;
+    A message is released (so its offset may be committed) only after the transaction holding
+    its row has committed. While the database is away the batch is kept and retried with backoff;
     `add` then blocks, which stops consumption instead of growing memory. A batch the database
     refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error.
     """
 
-    def __init__(self, writer: BatchWriter, *, max_rows: int, max_wait: float,
+    def __init__(self, writer: BatchWriter, *, release: Release, max_rows: int, max_wait: float,
                  max_backoff: float = 10.0, on_stored: Stored | None = None,
                  dead_letters: DeadLetters | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._writer = writer
+        self._release = release
         self._max_rows = max_rows
         self.max_wait = max_wait
         self._max_backoff = max_backoff
@@ -51,7 +51,7 @@ class BatchSink:
         self._dead_letters = dead_letters
         self._clock = clock
         self._batch = Batch.empty()
-        self._messages: list[Ackable] = []
+        self._messages: list[Any] = []
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
         self._writing: asyncio.Task[None] | None = None
@@ -60,7 +60,7 @@ class BatchSink:
     def __len__(self) -> int:
         return len(self._messages)
 
-    async def add(self, row: EventRow | ErrorRow, message: Ackable,
+    async def add(self, row: EventRow | ErrorRow, message: Any,
                   session: SessionRow | None = None) -> None:
         if isinstance(row, EventRow):
             self._batch.events.append(row)
@@ -109,7 +109,7 @@ class BatchSink:
             await self._writing
             self._writing = None
 
-    async def _store(self, batch: Batch, messages: list[Ackable]) -> None:
+    async def _store(self, batch: Batch, messages: list[Any]) -> None:
         started = self._clock()
         try:
             extra = await self._write(batch)
@@ -123,8 +123,7 @@ class BatchSink:
                 log.error("dead-letter topic not written: %s", exc)
         if self._on_stored is not None:
             self._on_stored(batch, self._clock() - started, extra)
-        for m in messages:
-            m.ack()
+        await self._release(messages)
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         """Write, waiting out an unreachable database; raises RowsRejected."""

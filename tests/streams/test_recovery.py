@@ -21,6 +21,7 @@ from store.applications import add as add_app
 from store.migrate import migrate
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import WorkerProcess, derive, free_port
+from tests.faults.drill import wait_rows
 from tests.streams.test_pipeline import event, produce
 
 N_SESSIONS = 100
@@ -34,22 +35,6 @@ def stream(key: str, n: int, seed: int) -> list[tuple[bytes | None, bytes, str |
         sid = sessions[rnd.randrange(N_SESSIONS)]
         out.append((sid.encode(), orjson.dumps(event(sid, i % 50)), key))
     return out
-
-
-def count_rows(dsn: str) -> int:
-    try:
-        with psycopg.connect(dsn, connect_timeout=2) as conn:
-            return int(conn.execute("SELECT (SELECT count(*) FROM events) + "
-                                    "(SELECT count(*) FROM errors)").fetchone()[0])  # type: ignore[index]
-    except psycopg.OperationalError:
-        return -1
-
-
-def wait_rows(dsn: str, n: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while (got := count_rows(dsn)) < n:
-        assert time.monotonic() < deadline, f"{got} of {n} rows after {timeout}s"
-        time.sleep(0.25)
 
 
 def assert_exact(dsn: str, n: int, per_session: dict[bytes, int]) -> None:

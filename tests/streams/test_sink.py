@@ -29,9 +29,10 @@ class Message:
     def __init__(self) -> None:
         self.acked = False
 
-    def ack(self) -> bool:
-        self.acked = True
-        return True
+
+async def release(messages: list[Message]) -> None:
+    for m in messages:
+        m.acked = True
 
 
 class MemoryWriter:
@@ -54,7 +55,7 @@ class MemoryWriter:
 
 async def test_flushes_when_the_batch_is_full_and_acks_after_writing() -> None:
     writer = MemoryWriter()
-    sink = BatchSink(writer, max_rows=3, max_wait=60)
+    sink = BatchSink(writer, release=release, max_rows=3, max_wait=60)
     msgs = [Message() for _ in range(4)]
     await sink.add(event_row(), msgs[0])
     await sink.add(error_row(1), msgs[1])
@@ -69,7 +70,8 @@ async def test_flushes_when_the_batch_is_full_and_acks_after_writing() -> None:
 
 async def test_is_due_after_max_wait() -> None:
     now = [100.0]
-    sink = BatchSink(MemoryWriter(), max_rows=10, max_wait=0.5, clock=lambda: now[0])
+    sink = BatchSink(MemoryWriter(), release=release, max_rows=10, max_wait=0.5,
+                     clock=lambda: now[0])
     assert not sink.due()
     await sink.add(event_row(), Message())
     now[0] += 0.4
@@ -82,7 +84,7 @@ async def test_is_due_after_max_wait() -> None:
 
 async def test_keeps_the_batch_through_an_outage_and_records_it_after() -> None:
     writer = MemoryWriter(unavailable=3)
-    sink = BatchSink(writer, max_rows=1, max_wait=60, max_backoff=0.01)
+    sink = BatchSink(writer, release=release, max_rows=1, max_wait=60, max_backoff=0.01)
     msg = Message()
     await sink.add(event_row(), msg)
     await asyncio.wait_for(sink.flush(), timeout=5)
@@ -100,7 +102,8 @@ async def test_a_refused_row_becomes_a_sink_failed_error_and_the_rest_is_stored(
     async def dead_letters(rows: list[ErrorRow]) -> None:
         letters.extend(rows)
 
-    sink = BatchSink(writer, max_rows=3, max_wait=60, dead_letters=dead_letters)
+    sink = BatchSink(writer, release=release, max_rows=3, max_wait=60,
+                     dead_letters=dead_letters)
     msgs = [Message() for _ in range(3)]
     for i, m in enumerate(msgs):
         await sink.add(event_row(i), m)
@@ -113,17 +116,17 @@ async def test_a_refused_row_becomes_a_sink_failed_error_and_the_rest_is_stored(
 
 
 async def test_one_batch_is_written_while_the_next_fills() -> None:
-    release = asyncio.Event()
+    gate = asyncio.Event()
     writing: list[int] = []
 
     class SlowWriter(MemoryWriter):
         async def write(self, batch: Batch) -> list[ErrorRow]:
             writing.append(len(batch))
-            await release.wait()
+            await gate.wait()
             return await super().write(batch)
 
     writer = SlowWriter()
-    sink = BatchSink(writer, max_rows=2, max_wait=60)
+    sink = BatchSink(writer, release=release, max_rows=2, max_wait=60)
     msgs = [Message() for _ in range(4)]
     for m in msgs[:3]:
         await asyncio.wait_for(sink.add(event_row(), m), timeout=1)  # fills while 1st writes
@@ -132,7 +135,7 @@ async def test_one_batch_is_written_while_the_next_fills() -> None:
     blocked = asyncio.create_task(sink.add(event_row(), msgs[3]))
     await asyncio.sleep(0.05)
     assert not blocked.done()  # the full 2nd batch waits for the 1st: backpressure
-    release.set()
+    gate.set()
     await asyncio.wait_for(blocked, timeout=1)
     await sink.flush()
     assert [len(b) for b in writer.batches] == [2, 2] and all(m.acked for m in msgs)
