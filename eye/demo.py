@@ -10,8 +10,9 @@ from typing import Any
 _PAGES = ["/", "/pricing", "/docs", "/blog/kafka-analytics", "/signup"]
 
 
-def demo_events(sessions: int = 4, seed: int = 7) -> list[dict[str, Any]]:
-    """Page views for every session, a CTA click and a form submit in some; times in the past."""
+def demo_events(sessions: int = 4, seed: int | None = None) -> list[dict[str, Any]]:
+    """Page views for every session, a CTA click and a form submit in some; times in the past.
+    Without a seed the sessions are new each time, so a second demo adds sessions."""
     rnd = random.Random(seed)
     now = datetime.now(UTC)
     out: list[dict[str, Any]] = []

@@ -54,6 +54,7 @@ case "$cmd" in
     running && { echo "kafka: already running on $port"; exit 0; }
     port_taken "$port" && { echo "kafka: port $port is taken by another process; stop it or choose another port" >&2; exit 1; }
     jars; configure
+    rm -f "$dir/logs/server.log"  # readiness is read from this run's log, not a previous one's
     KAFKA_HEAP=${KAFKA_HEAP:--Xmx768m -Xms256m}
     # shellcheck disable=SC2086
     nohup java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \

@@ -52,14 +52,16 @@ case "${1:-}" in
     start_bg api $eye api
     wait_http api "http://127.0.0.1:$api_port/healthz" 60
     wait_http worker "http://127.0.0.1:$worker_port/healthz" 90
-    app_key=$($eye apps add demo-site | tail -1)
-    token=$($eye tokens add demo-admin --admin 2>/dev/null | tail -1 || true)
+    # Names carry the time: a second `make up` on the same data makes new ones.
+    stamp=$(date +%Y%m%d-%H%M%S)
+    app_key=$($eye apps add "demo-site-$stamp" | tail -1)
+    token=$($eye tokens add "demo-admin-$stamp" --admin | tail -1)
     demo=$($eye demo --app-key "$app_key")
     echo "$demo"
     session=$(echo "$demo" | sed -n 's/^example session: //p')
     # The worker stores in batches; wait until the example session answers.
     query="{ session(id: \\\"$session\\\") { sessionId eventCount events { category name data timestamp } } }"
-    auth=(); [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+    auth=(-H "Authorization: Bearer $token")
     for _ in $(seq 1 60); do
       answer=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
         -d "{\"query\": \"$query\"}" "http://127.0.0.1:$api_port/graphql" || true)
@@ -76,12 +78,12 @@ The Eye is running.
   Kafka     127.0.0.1:$kafka_port   topic ${EYE_TOPIC:-eye-events}
   Postgres  $EYE_DATABASE_URL
   App key   $app_key   (send it in the Kafka header eye-app-key)
-${token:+  API token $token   (Authorization: Bearer …)
-}  Logs      $state/*.log
+  API token $token   (Authorization: Bearer …)
+  Logs      $state/*.log
   Stop      make down
 
 Example query:
-  curl -s ${token:+-H 'Authorization: Bearer $token' }-H 'Content-Type: application/json' \\
+  curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
     -d '{"query": "$query"}' http://127.0.0.1:$api_port/graphql
 Answer:
   $answer
