@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module has main(); arguments after `--only NAME` pick one.
-BENCHES = ("ingest", "scaling", "api_bench", "collector_bench")
+BENCHES = ("ingest", "scaling", "indexes", "api_bench", "collector_bench")
 
 
 def main() -> None:

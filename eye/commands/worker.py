@@ -12,6 +12,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     from streams.app import create_app
 
+    settings.state_dir.mkdir(parents=True, exist_ok=True)  # RocksDB makes only the last level
     Worker(create_app(settings), loglevel=args.loglevel).execute_from_commandline()
     return 0
 
