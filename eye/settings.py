@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     collector_linger_ms: float = Field(5.0, ge=0)
     collector_cors_origins: str = Field(
         "*", description="comma-separated origins that may POST from a browser, or *")
+
+    @field_validator("max_clock_skew", "dedup_window", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        # An environment variable holds text: "60" means seconds, as ISO 8601 ("PT60S") does.
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        return value
 
     @property
     def dsn(self) -> str:

@@ -1,0 +1,23 @@
+"""Settings read from the environment, as operators write them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from eye.settings import Settings
+
+
+def test_durations_take_seconds_or_iso_8601(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EYE_MAX_CLOCK_SKEW", "90")
+    monkeypatch.setenv("EYE_DEDUP_WINDOW", "P2D")
+    s = Settings()
+    assert s.max_clock_skew == timedelta(seconds=90)
+    assert s.dedup_window == timedelta(days=2)
+
+
+def test_a_bad_setting_fails_loudly_naming_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EYE_TOPIC_PARTITIONS", "0")
+    with pytest.raises(ValueError, match="topic_partitions"):
+        Settings()
