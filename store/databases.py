@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import psycopg
@@ -20,7 +21,16 @@ def create(admin_dsn: str, prefix: str) -> str:
     return dsn
 
 
-def drop(admin_dsn: str, dsn: str) -> None:
+def drop(admin_dsn: str, dsn: str, attempts: int = 20) -> None:
     name = dsn.rsplit("/", 1)[1]
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(attempts):
+            try:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                # An autovacuum worker (a superuser's backend) is in the database, and only a
+                # superuser may end it: it finishes soon on a database this small.
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.5)
