@@ -20,11 +20,11 @@ from typing import Any
 
 import orjson
 import psycopg
-from confluent_kafka import Producer
 
 from bench.common import STATE, drop_database, fresh_database, start_services, write_results
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, ensure_topics
+from eye.kafka import ensure_topics
 from eye.processes import WorkerProcess
+from eye.sdk import EyeProducer
 from eye.settings import Settings
 from store import applications
 from store.partitions import ensure_months_sync, month_of
@@ -73,20 +73,13 @@ def count(dsn: str) -> int:
 
 
 def produce(settings: Settings, events: list[dict[str, Any]], key: str) -> None:
-    p = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap,
-                  "linger.ms": 20, "batch.size": 1_000_000, "queue.buffering.max.messages": 1_000_000})
-    headers = [(APP_KEY_HEADER, key.encode())]
-    for e in events:
-        value = orjson.dumps(e)
-        while True:
-            try:
-                p.produce(settings.topic, key=e["session_id"].encode(), value=value,
-                          headers=headers)
-                break
-            except BufferError:
-                p.poll(0.05)
-        p.poll(0)
-    assert p.flush(120) == 0
+    # Large batches: the producer must outpace the worker, or this measures the producer.
+    with EyeProducer(settings.kafka_bootstrap, app_key=key, topic=settings.topic, linger_ms=20,
+                     delivery_timeout=120,
+                     config={"batch.size": 1_000_000,
+                             "queue.buffering.max.messages": 1_000_000}) as eye:
+        for e in events:
+            eye.send(e)
 
 
 def end_to_end(settings: Settings, events: list[dict[str, Any]], key: str, log: Path,

@@ -46,37 +46,19 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
 
 
 def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
-            app_key: str | None) -> int:
-    """Send events keyed by session id, idempotently, and wait until the broker has them all."""
-    producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap,
-                         "linger.ms": 5})
-    failures: list[str] = []
+            app_key: str) -> int:
+    """Send events (dicts, or values as they are) with the SDK and wait until the broker has
+    them all; raises DeliveryFailed otherwise."""
+    from eye.sdk import EyeProducer  # the SDK builds on this module
 
-    def on_delivery(err: object, _msg: object) -> None:
-        if err is not None:
-            failures.append(str(err))
-
-    headers = [(APP_KEY_HEADER, app_key.encode())] if app_key else []
     n = 0
-    for event in events:
-        if isinstance(event, bytes):
-            value, key = event, None
-        else:
-            value = orjson.dumps(event)
-            sid = event.get("session_id")
-            key = sid.encode() if isinstance(sid, str) else None
-        while True:
-            try:
-                producer.produce(settings.topic, value=value, key=key, headers=headers,
-                                 on_delivery=on_delivery)
-                break
-            except BufferError:  # local queue full: let deliveries drain, then retry
-                producer.poll(0.1)
-        producer.poll(0)
-        n += 1
-    producer.flush()
-    if failures:
-        raise DeliveryFailed(failures)
+    with EyeProducer(settings.kafka_bootstrap, app_key=app_key, topic=settings.topic) as eye:
+        for event in events:
+            if isinstance(event, bytes):
+                eye.send_raw(event, key=None)
+            else:
+                eye.send(event)
+            n += 1
     return n
 
 

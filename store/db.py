@@ -1,8 +1,8 @@
-"""Connections: the only place The Eye opens PostgreSQL connections."""
+"""Connections for the commands (one each) and the HTTP server (a pool)."""
 
 from __future__ import annotations
 
-from psycopg import AsyncConnection, Connection
+from psycopg import Connection
 from psycopg_pool import AsyncConnectionPool
 
 
@@ -15,7 +15,3 @@ async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 4) -> AsyncC
 
 def connect(dsn: str) -> Connection:
     return Connection.connect(dsn, autocommit=True)
-
-
-async def aconnect(dsn: str) -> AsyncConnection:
-    return await AsyncConnection.connect(dsn, autocommit=True)

@@ -63,16 +63,10 @@ def move(conn: Connection, moves: list[tuple[int, EventRow]]) -> int:
     return added
 
 
-def session_events(conn: Connection, session_id: str) -> list[tuple[str, str, dict, datetime, int | None, int, int]]:
-    """A session's stored events as (category, name, data, timestamp, app, partition, offset)."""
-    return list(conn.execute(
-        'SELECT category, name, data, "timestamp", application_id, kafka_partition, kafka_offset'
-        ' FROM events WHERE session_id = %s ORDER BY "timestamp", id', (session_id,)))
-
-
 async def stored_session_events(conn: AsyncConnection, session_id: str
                                 ) -> list[tuple[str, str, dict, datetime, int | None, int, int]]:
-    """The same, for the worker."""
+    """A session's stored events as (category, name, data, timestamp, application, partition,
+    offset), in time order: what the worker rebuilds its state from after a replay."""
     cur = await conn.execute(
         'SELECT category, name, data, "timestamp", application_id, kafka_partition, kafka_offset'
         ' FROM events WHERE session_id = %s ORDER BY "timestamp", id', (session_id,))

@@ -13,9 +13,8 @@ from datetime import datetime
 from psycopg import Connection
 
 from store import replay as stored
-from store.rows import EventRow
+from store.rows import EventRow, Source
 from streams.rows import event_row
-from store.rows import Source
 from validators import Event, Policy, validate
 
 

@@ -21,5 +21,5 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("demo", help="send demo events")
     p.add_argument("--sessions", type=int, default=4)
-    p.add_argument("--app-key", default=None)
+    p.add_argument("--app-key", required=True, help="a key from `eye apps add`")
     p.set_defaults(run=run)

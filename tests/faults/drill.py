@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import psycopg
-from confluent_kafka import Producer
 
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS
+from eye.kafka import DeliveryFailed
+from eye.sdk import EyeProducer
 from eye.settings import Settings
 
 # CI runs a smaller load; `make test-faults` runs the full one.
@@ -64,31 +64,20 @@ class Producing(threading.Thread):
         self.sent = 0
 
     def run(self) -> None:
-        p = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": self.settings.kafka_bootstrap,
-                      "linger.ms": 10, "message.timeout.ms": 120_000})
-        headers = [(APP_KEY_HEADER, self.load.app_key.encode())]
+        eye = EyeProducer(self.settings.kafka_bootstrap, app_key=self.load.app_key,
+                          topic=self.settings.topic, linger_ms=10, delivery_timeout=120,
+                          on_error=self.failures.append)
         started = time.monotonic()
-
-        def on_delivery(err: object, _m: object) -> None:
-            if err is not None:
-                self.failures.append(str(err))
-
         for i, (key, value) in enumerate(self.load.messages()):
-            while True:
-                try:
-                    p.produce(self.settings.topic, key=key, value=value, headers=headers,
-                              on_delivery=on_delivery)
-                    break
-                except BufferError:
-                    p.poll(0.05)
+            eye.send_raw(value, key=key)
             self.sent = i + 1
             ahead = self.sent / self.rate - (time.monotonic() - started)
             if ahead > 0:
                 time.sleep(ahead)
-            p.poll(0)
-        remaining = p.flush(180)
-        if remaining:
-            self.failures.append(f"{remaining} messages not delivered")
+        try:
+            eye.flush(180)
+        except DeliveryFailed as exc:  # every failure so far, with any still queued
+            self.failures = list(exc.failures)
 
 
 def rows(dsn: str) -> int:
