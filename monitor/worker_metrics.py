@@ -38,13 +38,18 @@ ingest_to_stored = Histogram("eye_ingest_to_stored_seconds", "Seconds from a rec
                              registry=REGISTRY)
 sessions_in_table = Gauge("eye_sessions_in_table", "Sessions held in the worker's session "
                           "table, for the partitions it is assigned", registry=REGISTRY)
+holes = Counter("eye_offset_holes", "Runs of offsets Faust did not hand over, read by the "
+                "worker from the broker (outcome=read) or left for the next reader "
+                "(outcome=unreadable)", ["outcome"], registry=REGISTRY)
+for _outcome in ("read", "unreadable"):  # shown as 0 from the start, so rates work at once
+    holes.labels(_outcome)
 worker_up = Gauge("eye_worker_up", "1 while the worker is running with partitions assigned",
                   registry=REGISTRY)
 
 # Every metric name the worker exports under our prefix (the dashboard test reads this).
 NAMES = ("eye_events_received_total", "eye_events_stored_total", "eye_events_rejected_total",
          "eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds",
-         "eye_sessions_in_table", "eye_worker_up")
+         "eye_sessions_in_table", "eye_worker_up", "eye_offset_holes_total")
 
 
 def observe_received(n: int = 1) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 import faust
 import orjson
 from aiohttp.web import Response
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 from psycopg import AsyncConnection
 
 from eye.settings import Settings
@@ -19,10 +21,11 @@ from store.maintenance import upkeep
 from store.replay import stored_session_events
 from store.rows import Batch, ErrorRow
 from store.writer import Writer
-from streams import rows
+from streams import gaps, rows
 from streams.apps import AppResolver
 from streams.ingest import Ingest
 from streams.offsets import Handled, OffsetTracker
+from streams.sequence import Sequencer
 from streams.sink import BatchSink
 from validators import Policy
 
@@ -101,16 +104,33 @@ def create_app(settings: Settings) -> faust.App:
     # Held while one message is handled, so a session rebuilt from the database is not
     # overwritten halfway by the ingest loop.
     handling = asyncio.Lock()
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+
+    async def resume_position(partition: int) -> int:
+        delay = 0.5
+        while True:  # without the broker nothing is read anyway: wait for it
+            try:
+                return await asyncio.to_thread(gaps.resume_position, admin,
+                                               settings.consumer_group, settings.topic, partition)
+            except KafkaException as exc:
+                log.warning("where %s[%d] resumes is unknown (%s); asking again in %.1fs",
+                            settings.topic, partition, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def read_hole(partition: int, hole: range) -> list[gaps.Record]:
+        return await asyncio.to_thread(gaps.read_hole, settings.kafka_bootstrap, settings.topic,
+                                       partition, hole)
+
+    in_order = Sequencer(offsets, ingest.handle, resume_position=resume_position,
+                         read_hole=read_hole)
 
     @app.agent(events, name="ingest")
     async def ingest_events(stream: faust.StreamT[Any]) -> None:
         # A message's offset is committed when its row is stored, not when it was read.
         async for event in stream.events():
-            message = event.message
-            handled = Handled(message.tp, message.offset, message.generation_id or 0)
-            offsets.handled(handled)
             async with handling:
-                await ingest.handle(message, handled)
+                await in_order(event.message)
 
     @app.agent(control, name="control")
     async def control_commands(stream: faust.StreamT[Any]) -> None:

@@ -1,10 +1,13 @@
-"""Which offsets may be committed: those before the first message read but not yet stored.
+"""Which offsets may be committed: never past a message that has no stored row.
 
-Faust's own commits are switched off for the input topic, because Faust acks, without handing
-them to the agent, messages it skips as stale after a rebalance: its commit could then pass
-messages that were never stored. Here only messages handed to the agent count, per partition
-and per consumer generation. Within a generation Faust delivers a partition's messages in
-order from its committed offset, so the first handled-but-unstored offset is a safe commit.
+Faust's own commits are switched off for the input topic: after a rebalance Faust acks, without
+handing them to the agent, messages it skips as stale, and around its seek to the committed
+offsets it can drop a message outright (seen in the three-worker drill under CPU contention:
+offsets 2025, then 2027). So the tracker trusts no delivery order. Per partition and consumer
+generation it starts from where the group resumed and expects offsets in sequence; an offset
+past the expected one reveals a hole, which the worker reads from the broker itself before it
+goes on (streams/gaps.py). A hole that could not be read holds the commit below it, so its
+messages are read again by the next owner of the partition.
 """
 
 from __future__ import annotations
@@ -25,24 +28,48 @@ class Handled:
 @dataclass
 class _Partition:
     generation: int
+    expected: int  # the next offset due; everything before it was handled or is no record
+    committed: int
     pending: set[int] = field(default_factory=set)
-    last: int = -1
-    committed: int = -1
+    holes: set[int] = field(default_factory=set)  # starts of holes not yet read
 
 
 class OffsetTracker:
     def __init__(self) -> None:
         self._partitions: dict[Hashable, _Partition] = {}
 
+    def starting(self, h: Handled) -> bool:
+        """True for the first message of a partition in a new generation: `begin` it first."""
+        p = self._partitions.get(h.tp)
+        return p is None or h.generation > p.generation
+
+    def begin(self, tp: Hashable, generation: int, resume_at: int) -> None:
+        """A partition read in `generation` from `resume_at`, where the group stood when the
+        generation began. Earlier state is moot."""
+        self._partitions[tp] = _Partition(generation, expected=resume_at, committed=resume_at)
+
+    def hole_before(self, h: Handled) -> range | None:
+        """The offsets before `h` never handed over in its generation, if any. Commits stay
+        below the hole until it is `closed`: after its records were handled, or never."""
+        p = self._partitions.get(h.tp)
+        if p is None or p.generation != h.generation or h.offset <= p.expected:
+            return None
+        p.holes.add(p.expected)
+        return range(p.expected, h.offset)
+
+    def closed(self, h: Handled, hole: range) -> None:
+        """The records of `hole` were handled; offsets in it that were not have no record."""
+        p = self._partitions.get(h.tp)
+        if p is not None and p.generation == h.generation:
+            p.holes.discard(hole.start)
+            p.expected = max(p.expected, hole.stop)
+
     def handled(self, h: Handled) -> None:
         p = self._partitions.get(h.tp)
-        if p is None or h.generation > p.generation:
-            # A new generation starts over from the committed offset: earlier state is moot.
-            p = self._partitions[h.tp] = _Partition(h.generation)
-        elif h.generation < p.generation:
-            return  # a straggler of an earlier generation; its partition was re-read
+        if p is None or p.generation != h.generation:
+            return  # a straggler of an earlier generation; its partition is read again
         p.pending.add(h.offset)
-        p.last = max(p.last, h.offset)
+        p.expected = max(p.expected, h.offset + 1)
 
     def stored(self, done: list[Handled]) -> None:
         for h in done:
@@ -55,9 +82,9 @@ class OffsetTracker:
         in `generation`, where they moved since the last call."""
         out: dict[Hashable, int] = {}
         for tp, p in self._partitions.items():
-            if p.generation != generation or p.last < 0:
+            if p.generation != generation:
                 continue
-            offset = min(p.pending) if p.pending else p.last + 1
+            offset = min(p.pending | p.holes, default=p.expected)
             if offset > p.committed:
                 out[tp] = offset
         return out

@@ -17,6 +17,7 @@ import psycopg
 from eye.kafka import DeliveryFailed
 from eye.sdk import EyeProducer
 from eye.settings import Settings
+from monitor.lag import measure
 
 # CI runs a smaller load; `make test-faults` runs the issue's full one.
 EVENTS = int(os.environ.get("EYE_FAULT_EVENTS", "20000"))
@@ -89,14 +90,32 @@ def rows(dsn: str) -> int:
         return -1
 
 
-def wait_rows(dsn: str, n: int, timeout: float) -> float:
-    """Seconds until `n` rows are stored."""
+def wait_rows(dsn: str, n: int, timeout: float, settings: Settings | None = None) -> float:
+    """Seconds until `n` rows are stored. With `settings`, a timeout names what is missing."""
     started = time.monotonic()
     while (got := rows(dsn)) < n:
         if time.monotonic() - started > timeout:
-            raise AssertionError(f"{got} of {n} rows after {timeout}s")
+            where = f"\n{unstored(settings)}" if settings is not None else ""
+            raise AssertionError(f"{got} of {n} rows after {timeout}s{where}")
         time.sleep(0.25)
     return time.monotonic() - started
+
+
+def unstored(settings: Settings) -> str:
+    """The topic positions with no row, per partition, beside the group's committed offset:
+    tells a commit that passed unstored messages from messages never read."""
+    lag = measure(settings.kafka_bootstrap, settings.consumer_group, settings.topic)
+    with psycopg.connect(settings.dsn) as conn:
+        stored = set(conn.execute("SELECT kafka_partition, kafka_offset FROM events").fetchall())
+        stored |= set(conn.execute('SELECT "partition", "offset" FROM errors WHERE topic = %s',
+                                   (settings.topic,)).fetchall())
+    lines = []
+    for p in lag.partitions:
+        missing = [o for o in range(p.low, p.high) if (p.partition, o) not in stored]
+        if missing:
+            lines.append(f"partition {p.partition}: committed {p.committed}, end {p.high}, "
+                         f"no row for offsets {missing[:20]}")
+    return "\n".join(lines) or "every position of the topic has its row"
 
 
 def assert_exact(dsn: str, load: Load) -> None:

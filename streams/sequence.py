@@ -1,0 +1,57 @@
+"""Messages to the ingest logic in offset order per partition, with what Faust skipped read from
+the broker first (why: streams/offsets.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from monitor import worker_metrics as metrics
+from streams.gaps import HoleUnreadable, Record
+from streams.offsets import Handled, OffsetTracker
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Any, Handled], Awaitable[None]]
+# Where the group resumes a partition of the input topic.
+ResumePosition = Callable[[int], Awaitable[int]]
+# The records of a partition whose offsets lie in a range.
+ReadHole = Callable[[int, range], Awaitable[list[Record]]]
+
+
+class Sequencer:
+    def __init__(self, offsets: OffsetTracker, handle: Handle, *,
+                 resume_position: ResumePosition, read_hole: ReadHole) -> None:
+        self.offsets = offsets
+        self._handle = handle
+        self._resume_position = resume_position
+        self._read_hole = read_hole
+
+    async def __call__(self, message: Any) -> None:
+        h = Handled(message.tp, message.offset, message.generation_id or 0)
+        if self.offsets.starting(h):
+            self.offsets.begin(h.tp, h.generation, await self._resume_position(message.partition))
+        hole = self.offsets.hole_before(h)
+        if hole is not None:
+            await self._fill(h, message, hole)
+        self.offsets.handled(h)
+        await self._handle(message, h)
+
+    async def _fill(self, h: Handled, message: Any, hole: range) -> None:
+        where = f"{message.topic}[{message.partition}]"
+        log.warning("%s: offsets %d to %d were not handed over; reading them from the broker",
+                    where, hole.start, hole.stop - 1)
+        try:
+            records = await self._read_hole(message.partition, hole)
+        except HoleUnreadable as exc:
+            # The hole stays open: commits stay below it, and the next owner reads it.
+            log.error("%s; commits of %s stay below offset %d", exc, where, hole.start)
+            metrics.holes.labels("unreadable").inc()
+            return
+        for record in records:
+            filled = Handled(h.tp, record.offset, h.generation)
+            self.offsets.handled(filled)
+            await self._handle(record, filled)
+        self.offsets.closed(h, hole)
+        metrics.holes.labels("read").inc()
