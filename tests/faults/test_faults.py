@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -26,12 +26,23 @@ from tests.streams.test_pipeline import produce
 TIMEOUT = 600
 
 
-def workers(settings: Settings, tmp_path: Path, n: int) -> list[WorkerProcess]:
-    out = []
-    for i in range(n):
-        s = derive(settings, worker_port=free_port(), state_dir=tmp_path / f"state-{i}")
-        out.append(WorkerProcess(s, tmp_path / f"worker-{i}.log"))
-    return out
+Spawn = Callable[[Settings, int], list[WorkerProcess]]
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Spawn]:
+    """Makes a drill's worker processes; whatever the drill's outcome, none outlives it."""
+    made: list[WorkerProcess] = []
+
+    def spawn(settings: Settings, n: int) -> list[WorkerProcess]:
+        for i in range(len(made), len(made) + n):
+            s = derive(settings, worker_port=free_port(), state_dir=tmp_path / f"state-{i}")
+            made.append(WorkerProcess(s, tmp_path / f"worker-{i}.log"))
+        return made[-n:]
+
+    yield spawn
+    for w in made:
+        w.stop(signal.SIGKILL)
 
 
 def settle(settings: Settings, load: Load, producing: Producing, ws: list[WorkerProcess]) -> None:
@@ -46,10 +57,10 @@ def settle(settings: Settings, load: Load, producing: Producing, ws: list[Worker
     assert_exact(settings.dsn, load)
 
 
-def test_kill_9_three_times_under_load(settings: Settings, app_key: str, tmp_path: Path) -> None:
+def test_kill_9_three_times_under_load(settings: Settings, app_key: str, workers: Spawn) -> None:
     ensure_topics(settings)
     load = Load(app_key)
-    [worker] = workers(settings, tmp_path, 1)
+    [worker] = workers(settings, 1)
     worker.start()
     producing = Producing(settings, load)
     producing.start()
@@ -61,8 +72,8 @@ def test_kill_9_three_times_under_load(settings: Settings, app_key: str, tmp_pat
     settle(settings, load, producing, [worker])
 
 
-def test_three_workers_then_one_killed(settings: Settings, app_key: str, tmp_path: Path) -> None:
-    three_workers_then_one_killed(settings, app_key, tmp_path)
+def test_three_workers_then_one_killed(settings: Settings, app_key: str, workers: Spawn) -> None:
+    three_workers_then_one_killed(settings, app_key, workers)
 
 
 @pytest.fixture
@@ -78,15 +89,15 @@ def busy_cores() -> Iterator[None]:
 
 
 def test_three_workers_then_one_killed_on_a_busy_machine(
-        settings: Settings, app_key: str, tmp_path: Path, busy_cores: None) -> None:
-    three_workers_then_one_killed(settings, app_key, tmp_path)
+        settings: Settings, app_key: str, workers: Spawn, busy_cores: None) -> None:
+    three_workers_then_one_killed(settings, app_key, workers)
 
 
-def three_workers_then_one_killed(settings: Settings, app_key: str, tmp_path: Path) -> None:
+def three_workers_then_one_killed(settings: Settings, app_key: str, workers: Spawn) -> None:
     settings = derive(settings, topic_partitions=6)
     ensure_topics(settings)
     load = Load(app_key)
-    ws = workers(settings, tmp_path, 3)
+    ws = workers(settings, 3)
     ws[0].start()
     producing = Producing(settings, load)
     producing.start()
@@ -110,14 +121,14 @@ def own_kafka() -> Iterator[tuple[str, Path, int]]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_broker_restart_mid_load(settings: Settings, app_key: str, tmp_path: Path,
+def test_broker_restart_mid_load(settings: Settings, app_key: str, workers: Spawn,
                                  own_kafka: tuple[str, Path, int]) -> None:
     bootstrap, directory, port = own_kafka
     script = str(ROOT / "scripts" / "kafka.sh")
     settings = derive(settings, kafka_bootstrap=bootstrap)
     ensure_topics(settings)
     load = Load(app_key)
-    [worker] = workers(settings, tmp_path, 1)
+    [worker] = workers(settings, 1)
     worker.start()
     producing = Producing(settings, load)
     producing.start()
@@ -129,10 +140,10 @@ def test_broker_restart_mid_load(settings: Settings, app_key: str, tmp_path: Pat
 
 
 def test_poison_messages_do_not_stall_their_partition(
-        settings: Settings, app_key: str, tmp_path: Path) -> None:
+        settings: Settings, app_key: str, workers: Spawn) -> None:
     settings = derive(settings, topic_partitions=1)  # everything on the poisoned partition
     ensure_topics(settings)
-    [worker] = workers(settings, tmp_path, 1)
+    [worker] = workers(settings, 1)
     worker.start()
     sid = str(uuid.uuid4())
     deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000

@@ -62,13 +62,15 @@ def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
     settings = derive(settings, batch_size=200)
     worker = WorkerProcess(settings, tmp_path / "worker.log")
     worker.start()
-    produce(settings, messages)
-    wait_rows(settings.dsn, 1000, timeout=60)
-    worker.stop(signal.SIGKILL)  # rows stored, offsets perhaps not committed, state half-written
-    worker.start()
-    wait_rows(settings.dsn, len(messages), timeout=120)
-    time.sleep(2)  # a redelivery that doubled a row would show now
-    worker.stop()
+    try:
+        produce(settings, messages)
+        wait_rows(settings.dsn, 1000, timeout=60)
+        worker.stop(signal.SIGKILL)  # rows stored, offsets maybe not committed, state half-written
+        worker.start()
+        wait_rows(settings.dsn, len(messages), timeout=120)
+        time.sleep(2)  # a redelivery that doubled a row would show now
+    finally:
+        worker.stop()
     assert_exact(settings.dsn, len(messages), tally(messages))
 
 
