@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 import orjson
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from eye.errors import EyeError
@@ -23,6 +24,15 @@ class DeliveryFailed(EyeError):
     def __init__(self, failures: list[str]) -> None:
         super().__init__(f"{len(failures)} message(s) not delivered; first: {failures[0]}")
         self.failures = failures
+
+
+def reader(bootstrap: str, name: str, config: dict[str, object] | None = None) -> Consumer:
+    """A consumer for reading records at positions it is given: in a group of its own that
+    commits nothing, so no group's offsets move."""
+    return Consumer({"bootstrap.servers": bootstrap,
+                     "group.id": f"eye-{name}-{uuid.uuid4().hex[:8]}",
+                     "enable.auto.commit": False, "enable.auto.offset.store": False,
+                     **(config or {})})
 
 
 def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:

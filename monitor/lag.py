@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import (Consumer, ConsumerGroupTopicPartitions, KafkaError, KafkaException,
+from confluent_kafka import (ConsumerGroupTopicPartitions, KafkaError, KafkaException,
                              TopicCollection, TopicPartition)
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from eye.errors import EyeError
+from eye.kafka import reader
 
 
 class LagUnavailable(EyeError):
@@ -106,6 +106,14 @@ def measure(bootstrap: str, group: str, topic: str, *, timeout: float = 5.0,
     return Lag(group, topic, parts, now())
 
 
+def resume_positions(admin: AdminClient, group: str, topic: str, *, timeout: float = 5.0
+                     ) -> dict[int, int]:
+    """Where `group` resumes each partition of `topic` (PartitionLag.position). Raises
+    KafkaException when the broker does not answer."""
+    low, high, committed = _positions(admin, group, topic, timeout)
+    return {p: PartitionLag(p, low[p], high[p], committed.get(p), None).position for p in high}
+
+
 def _patience(err: object, timeout: float) -> float:
     """How long an error may be waited out: leaders of a new or moving partition answer "not
     leader" for a moment, and a topic just created is unknown to the broker for less than a
@@ -152,11 +160,9 @@ def oldest_timestamps(bootstrap: str, topic: str, positions: dict[int, int], *,
     """
     if not positions:
         return {}
-    consumer = Consumer({"bootstrap.servers": bootstrap,
-                         "group.id": f"eye-lag-probe-{uuid.uuid4().hex[:8]}",
-                         "enable.auto.commit": False, "enable.auto.offset.store": False,
-                         "fetch.wait.max.ms": 50, "socket.timeout.ms": int(timeout * 1000),
-                         "enable.partition.eof": False})
+    consumer = reader(bootstrap, "lag-probe", {"fetch.wait.max.ms": 50,
+                                               "socket.timeout.ms": int(timeout * 1000),
+                                               "enable.partition.eof": False})
     found: dict[int, float] = {}
     try:
         consumer.assign([TopicPartition(topic, p, o) for p, o in positions.items()])

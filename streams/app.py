@@ -16,6 +16,7 @@ from confluent_kafka.admin import AdminClient
 from psycopg import AsyncConnection
 
 from eye.settings import Settings
+from monitor import lag
 from monitor import worker_metrics as metrics
 from store.maintenance import upkeep
 from store.replay import stored_session_events
@@ -106,15 +107,15 @@ def create_app(settings: Settings) -> faust.App:
     handling = asyncio.Lock()
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
 
-    async def resume_position(partition: int) -> int:
+    async def resume_positions() -> dict[int, int]:
         delay = 0.5
         while True:  # without the broker nothing is read anyway: wait for it
             try:
-                return await asyncio.to_thread(gaps.resume_position, admin,
-                                               settings.consumer_group, settings.topic, partition)
+                return await asyncio.to_thread(lag.resume_positions, admin,
+                                               settings.consumer_group, settings.topic)
             except KafkaException as exc:
-                log.warning("where %s[%d] resumes is unknown (%s); asking again in %.1fs",
-                            settings.topic, partition, exc, delay)
+                log.warning("where the group resumes %s is unknown (%s); asking again in %.1fs",
+                            settings.topic, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
@@ -122,7 +123,7 @@ def create_app(settings: Settings) -> faust.App:
         return await asyncio.to_thread(gaps.read_hole, settings.kafka_bootstrap, settings.topic,
                                        partition, hole)
 
-    in_order = Sequencer(offsets, ingest.handle, resume_position=resume_position,
+    in_order = Sequencer(offsets, ingest.handle, resume_positions=resume_positions,
                          read_hole=read_hole)
 
     @app.agent(events, name="ingest")

@@ -1,21 +1,15 @@
-"""Reading from the broker what Faust did not hand over: where a partition resumed, and the
-records of a hole (see streams/offsets.py).
-
-Both are blocking confluent-kafka calls, rare (once per partition and rebalance, and once per
-hole), run in a thread by the caller. The reader is a consumer of no group that commits nothing.
-"""
+"""Reading from the broker the records of a hole: offsets Faust did not hand over (see
+streams/offsets.py). A blocking call, rare (once per hole), run in a thread by the caller."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 
-from confluent_kafka import (Consumer, ConsumerGroupTopicPartitions, KafkaError, KafkaException,
-                             TopicPartition)
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from eye.errors import EyeError
+from eye.kafka import reader
 
 
 class HoleUnreadable(EyeError):
@@ -35,31 +29,14 @@ class Record:
     timestamp: float | None  # seconds since the epoch
 
 
-def resume_position(admin: AdminClient, group: str, topic: str, partition: int, *,
-                    timeout: float = 10.0) -> int:
-    """Where `group` resumes reading the partition: its committed offset, or else the log
-    start (the worker reads from the earliest offset)."""
-    tp = TopicPartition(topic, partition)
-    fut = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, [tp])],
-                                            request_timeout=timeout)[group]
-    for got in fut.result().topic_partitions:
-        if got.error is None and got.offset >= 0:
-            return int(got.offset)
-    low = admin.list_offsets({tp: OffsetSpec.earliest()}, request_timeout=timeout)[tp]
-    return int(low.result().offset)
-
-
 def read_hole(bootstrap: str, topic: str, partition: int, hole: range, *,
               timeout: float = 30.0) -> list[Record]:
     """The records whose offsets lie in `hole`. Offsets with no record (transaction markers,
     or records past retention) are simply absent. Raises HoleUnreadable after `timeout`."""
-    consumer = Consumer({"bootstrap.servers": bootstrap,
-                         "group.id": f"eye-hole-reader-{uuid.uuid4().hex[:8]}",
-                         "enable.auto.commit": False, "enable.auto.offset.store": False,
-                         "auto.offset.reset": "earliest", "fetch.wait.max.ms": 50,
-                         # as Faust reads: records of aborted transactions are delivered too
-                         "isolation.level": "read_uncommitted",
-                         "enable.partition.eof": True})
+    consumer = reader(bootstrap, "hole-reader", {
+        "auto.offset.reset": "earliest", "fetch.wait.max.ms": 50, "enable.partition.eof": True,
+        # as Faust reads: records of aborted transactions are delivered too
+        "isolation.level": "read_uncommitted"})
     out: list[Record] = []
     try:
         consumer.assign([TopicPartition(topic, partition, hole.start)])

@@ -14,29 +14,38 @@ from streams.offsets import Handled, OffsetTracker
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Any, Handled], Awaitable[None]]
-# Where the group resumes a partition of the input topic.
-ResumePosition = Callable[[int], Awaitable[int]]
+# Where the group resumes each partition of the input topic, by partition number.
+ResumePositions = Callable[[], Awaitable[dict[int, int]]]
 # The records of a partition whose offsets lie in a range.
 ReadHole = Callable[[int, range], Awaitable[list[Record]]]
 
 
 class Sequencer:
     def __init__(self, offsets: OffsetTracker, handle: Handle, *,
-                 resume_position: ResumePosition, read_hole: ReadHole) -> None:
+                 resume_positions: ResumePositions, read_hole: ReadHole) -> None:
         self.offsets = offsets
         self._handle = handle
-        self._resume_position = resume_position
+        self._resume_positions = resume_positions
         self._read_hole = read_hole
+        # Asked once per generation, at its first message: the group's offsets cannot move
+        # for a partition of ours before we commit it, and we commit only after beginning it.
+        self._resumed: tuple[int, dict[int, int]] | None = None
 
     async def __call__(self, message: Any) -> None:
         h = Handled(message.tp, message.offset, message.generation_id or 0)
         if self.offsets.starting(h):
-            self.offsets.begin(h.tp, h.generation, await self._resume_position(message.partition))
+            self.offsets.begin(h.tp, h.generation,
+                               await self._resume_at(h.generation, message.partition))
         hole = self.offsets.hole_before(h)
         if hole is not None:
             await self._fill(h, message, hole)
         self.offsets.handled(h)
         await self._handle(message, h)
+
+    async def _resume_at(self, generation: int, partition: int) -> int:
+        if self._resumed is None or self._resumed[0] != generation:
+            self._resumed = (generation, await self._resume_positions())
+        return self._resumed[1][partition]
 
     async def _fill(self, h: Handled, message: Any, hole: range) -> None:
         where = f"{message.topic}[{message.partition}]"

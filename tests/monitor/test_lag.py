@@ -16,7 +16,7 @@ from confluent_kafka import Producer
 from eye.demo import demo_events
 from eye.kafka import PRODUCER_DEFAULTS, produce
 from eye.settings import Settings
-from monitor.lag import Lag, LagUnavailable, measure
+from monitor.lag import Lag, LagUnavailable, measure, resume_positions
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess, settings_env
 
@@ -76,6 +76,22 @@ def test_a_group_that_committed_nothing_lags_by_every_message(topics: Settings) 
         if p.lag:
             assert p.timestamp == a_minute_ago / 1000
             assert 59 < p.lag_seconds(lag.measured_at) < 90
+
+
+def test_resume_positions_are_the_committed_offsets_or_the_log_start(topics: Settings) -> None:
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient
+
+    send(topics, 30)
+    admin = AdminClient({"bootstrap.servers": topics.kafka_bootstrap})
+    group, topic = topics.consumer_group, topics.topic
+    assert resume_positions(admin, group, topic) == {p: 0 for p in range(topics.topic_partitions)}
+    c = Consumer({"bootstrap.servers": topics.kafka_bootstrap, "group.id": group})
+    try:
+        c.commit(offsets=[TopicPartition(topic, 1, 4)], asynchronous=False)
+    finally:
+        c.close()
+    assert resume_positions(admin, group, topic) == {0: 0, 1: 4, 2: 0}
 
 
 def test_a_missing_topic_is_an_error_and_is_not_created(settings: Settings) -> None:

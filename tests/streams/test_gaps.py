@@ -1,12 +1,11 @@
-"""Reading a hole's records and a partition's resume position from the real broker."""
+"""Reading a hole's records from the real broker."""
 
 from __future__ import annotations
 
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import Producer
 
 from eye.settings import Settings
-from streams.gaps import read_hole, resume_position
+from streams.gaps import read_hole
 
 
 def produce_with_a_transaction(settings: Settings) -> None:
@@ -37,16 +36,3 @@ def test_a_hole_yields_its_records_and_skips_offsets_with_none(topics: Settings)
     first = read_hole(topics.kafka_bootstrap, topics.topic, 0, range(0, 1))
     assert [(r.offset, r.value, r.headers) for r in first] == [(0, b"m0", [("eye-app-key", b"k")])]
     assert first[0].timestamp is not None and first[0].topic == topics.topic
-
-
-def test_resume_position_is_the_committed_offset_or_the_log_start(topics: Settings) -> None:
-    produce_with_a_transaction(topics)
-    admin = AdminClient({"bootstrap.servers": topics.kafka_bootstrap})
-    group = topics.consumer_group
-    assert resume_position(admin, group, topics.topic, 0) == 0
-    c = Consumer({"bootstrap.servers": topics.kafka_bootstrap, "group.id": group})
-    try:
-        c.commit(offsets=[TopicPartition(topics.topic, 0, 4)], asynchronous=False)
-    finally:
-        c.close()
-    assert resume_position(admin, group, topics.topic, 0) == 4

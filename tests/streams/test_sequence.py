@@ -34,9 +34,11 @@ class Broker:
         self.offsets = set(offsets)
         self.failing = failing
         self.reads: list[range] = []
+        self.asked = 0
 
-    async def resume_position(self, partition: int) -> int:
-        return self.resume_at
+    async def resume_positions(self) -> dict[int, int]:
+        self.asked += 1
+        return {0: self.resume_at, 1: self.resume_at}
 
     async def read_hole(self, partition: int, hole: range) -> list[Record]:
         self.reads.append(hole)
@@ -51,7 +53,7 @@ def sequencer(broker: Broker) -> tuple[Sequencer, list[Handled]]:
     async def handle(message: object, h: Handled) -> None:
         seen.append(h)
 
-    return Sequencer(OffsetTracker(), handle, resume_position=broker.resume_position,
+    return Sequencer(OffsetTracker(), handle, resume_positions=broker.resume_positions,
                      read_hole=broker.read_hole), seen
 
 
@@ -98,13 +100,15 @@ async def test_an_unreadable_hole_holds_the_commit_below_it() -> None:
     assert seq.offsets.committable(1) == {("events", 0): 2}
 
 
-async def test_a_new_generation_asks_again_where_the_partition_resumes() -> None:
+async def test_where_partitions_resume_is_asked_once_per_generation() -> None:
     broker = Broker(resume_at=0, offsets=range(0, 20))
     seq, seen = sequencer(broker)
     await seq(Message(0))
+    await seq(Message(0, partition=1))
+    assert broker.asked == 1
     broker.resume_at = 7  # another worker stored and committed up to 7 meanwhile
     await seq(Message(7, generation_id=2))
     await seq(Message(1, generation_id=1))  # a straggler of generation 1: handled, not counted
-    assert broker.reads == []
+    assert broker.asked == 2 and broker.reads == []
     seq.offsets.stored(seen)
     assert seq.offsets.committable(2) == {("events", 0): 8}
