@@ -123,11 +123,14 @@ def assert_exact(dsn: str, load: Load) -> None:
     with psycopg.connect(dsn) as conn:
         ids = [str(r[0]) for r in conn.execute("SELECT id FROM events")]
         errors = dict(conn.execute("SELECT reason, count(*) FROM errors GROUP BY 1").fetchall())
+        details = conn.execute("SELECT DISTINCT ON (reason) reason, detail FROM errors "
+                               "WHERE reason <> 'malformed_json'").fetchall()
         sessions = dict(conn.execute("SELECT session_id, event_count FROM sessions").fetchall())
     doubled = [i for i, n in Counter(ids).items() if n > 1]
     missing = set(load.valid) - set(ids)
     assert not doubled and not missing and len(ids) == len(load.valid), \
-        f"{len(missing)} missing, {len(doubled)} doubled, {len(ids)} of {len(load.valid)}"
+        f"{len(missing)} missing, {len(doubled)} doubled, {len(ids)} of {len(load.valid)}; " \
+        f"errors {errors}, e.g. {details}"
     assert errors == {"malformed_json": load.invalid}
     expected = Counter(load.valid.values())
     assert sessions == dict(expected), "sessions disagree with their events"

@@ -24,6 +24,8 @@ from tests.fixtures.stack import derive, free_port
 from tests.streams.test_pipeline import produce
 
 TIMEOUT = 600
+# Warnings every loaded worker logs; they would bury the ones that explain a failure.
+QUIET = ("buffer full", "is overlapping", "Heartbeat failed")
 
 
 Spawn = Callable[[Settings, int], list[WorkerProcess]]
@@ -54,7 +56,21 @@ def settle(settings: Settings, load: Load, producing: Producing, ws: list[Worker
     for w in ws:
         assert w.alive() or w.proc is None or w.proc.returncode == -signal.SIGKILL, w.log_tail()
         w.stop()
-    assert_exact(settings.dsn, load)
+    try:
+        assert_exact(settings.dsn, load)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{complaints(ws)}") from None
+
+
+def complaints(ws: list[WorkerProcess], n: int = 15) -> str:
+    """The last warnings and errors each worker logged: what a failed drill's note needs."""
+    out = []
+    for i, w in enumerate(ws):
+        lines = list(dict.fromkeys(  # each message once, without its time
+            ln.split("] ", 1)[-1] for ln in w.log_path.read_text(errors="replace").splitlines()
+            if "[ERROR]" in ln or "[WARNING]" in ln and not any(q in ln for q in QUIET)))
+        out.append(f"worker {i}: " + ("\n  ".join(["", *lines[-n:]]) if lines else "nothing"))
+    return "\n".join(out)
 
 
 def test_kill_9_three_times_under_load(settings: Settings, app_key: str, workers: Spawn) -> None:
