@@ -10,7 +10,8 @@ class StoreError(EyeError):
 
 
 class StoreUnavailable(StoreError):
-    """The database cannot be reached now; the same batch may succeed later."""
+    """The database cannot store the batch now, for a reason not in its rows (unreachable, a
+    broken connection, a server fault); the same batch may succeed later."""
 
 
 class RowsRejected(StoreError):

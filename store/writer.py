@@ -55,6 +55,18 @@ WHERE sessions.event_count <= EXCLUDED.event_count
 """
 
 
+# SQLSTATE classes of a refusal caused by the rows themselves: data exceptions, constraint
+# violations, limits such as a value too large to index. Storing such a batch again fails
+# again, so its rows become `sink_failed` errors. Any other failure (a lost or confused
+# connection, a missing staging table, a server fault) says nothing against the rows: the batch
+# is kept and retried on a new connection, as when the database is away.
+_ROW_FAULTS = frozenset({"22", "23", "54"})
+
+
+def _about_the_rows(exc: psycopg.Error) -> bool:
+    return exc.sqlstate is not None and exc.sqlstate[:2] in _ROW_FAULTS
+
+
 class Writer:
     """Writes batches over one connection of its own; used by one task at a time."""
 
@@ -66,16 +78,19 @@ class Writer:
     async def write(self, batch: Batch) -> list[ErrorRow]:
         """Store `batch` in one transaction; return the duplicate-event errors it added.
 
-        Raises StoreUnavailable when the database cannot be reached (retry the same batch
-        later) and RowsRejected when it refuses the rows themselves.
+        Raises RowsRejected when the database refuses the rows themselves, and StoreUnavailable
+        for any other failure (retry the same batch later).
         """
         try:
             return await self._write(batch)
-        except (psycopg.OperationalError, OSError) as exc:
+        except psycopg.Error as exc:
+            if _about_the_rows(exc):
+                raise RowsRejected(f"{type(exc).__name__}: {str(exc).strip()}") from exc
+            await self._drop_connection()
+            raise StoreUnavailable(f"{type(exc).__name__}: {str(exc).strip()}") from exc
+        except OSError as exc:
             await self._drop_connection()
             raise StoreUnavailable(str(exc).strip()) from exc
-        except psycopg.Error as exc:
-            raise RowsRejected(f"{type(exc).__name__}: {str(exc).strip()}") from exc
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         conn = await self._connection()

@@ -134,8 +134,8 @@ class BatchSink:
             except (StoreUnavailable, OSError) as exc:
                 attempts += 1
                 self.failures += 1
-                log.warning("database unavailable (%s); batch of %d rows kept, retry %d in %.1fs",
-                            exc, len(batch), attempts, delay)
+                log.warning("batch of %d rows not stored (%s); kept, retry %d in %.1fs",
+                            len(batch), exc, attempts, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_backoff)
                 continue

@@ -8,7 +8,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from store.errors import StoreUnavailable
+from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, SessionRow, Source
 from store.writer import DUPLICATE_EVENT, Writer
 from validators import Reason
@@ -76,3 +76,41 @@ async def test_unreachable_database_is_reported_as_unavailable() -> None:
     writer = Writer("postgresql://eye:eye@127.0.0.1:1/eye")
     with pytest.raises(StoreUnavailable):
         await writer.write(Batch(rows("s", 1), [], {}, []))
+
+
+def fail_inserts(conn: psycopg.Connection, sqlstate: str | None) -> None:
+    """Make every insert into `events` fail with `sqlstate`, or (None) stop doing so."""
+    conn.execute("DROP TRIGGER IF EXISTS fault ON events")
+    if sqlstate is None:
+        return
+    conn.execute(f"""CREATE OR REPLACE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS
+                     $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{sqlstate}'; END $$""")
+    conn.execute("CREATE TRIGGER fault BEFORE INSERT ON events "
+                 "FOR EACH STATEMENT EXECUTE FUNCTION fault()")
+
+
+@pytest.mark.parametrize("sqlstate", ["XX000", "42501", "55000"])
+async def test_a_failure_not_about_the_rows_keeps_the_batch_for_a_retry(
+        database: str, sqlstate: str) -> None:
+    """A server fault, a missing privilege, an object in the wrong state: the rows are not at
+    fault, so they must not become `sink_failed` errors; the same batch stores once it clears."""
+    writer = Writer(database)
+    batch = Batch(rows("s", 2), [], {"s": session("s", 2)}, [])
+    with psycopg.connect(database, autocommit=True) as conn:
+        fail_inserts(conn, sqlstate)
+        with pytest.raises(StoreUnavailable, match="injected"):
+            await writer.write(batch)
+        fail_inserts(conn, None)
+        assert await writer.write(batch) == []
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (2,)
+    await writer.close()
+
+
+@pytest.mark.parametrize("sqlstate", ["22P02", "23514", "54000"])
+async def test_a_refusal_of_the_rows_data_is_final(database: str, sqlstate: str) -> None:
+    writer = Writer(database)
+    with psycopg.connect(database, autocommit=True) as conn:
+        fail_inserts(conn, sqlstate)
+        with pytest.raises(RowsRejected, match="injected"):
+            await writer.write(Batch(rows("s", 1), [], {}, []))
+    await writer.close()
