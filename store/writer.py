@@ -83,14 +83,12 @@ class Writer:
         """
         try:
             return await self._write(batch)
-        except psycopg.Error as exc:
-            if _about_the_rows(exc):
-                raise RowsRejected(f"{type(exc).__name__}: {str(exc).strip()}") from exc
+        except (psycopg.Error, OSError) as exc:
+            why = f"{type(exc).__name__}: {str(exc).strip()}"
+            if isinstance(exc, psycopg.Error) and _about_the_rows(exc):
+                raise RowsRejected(why) from exc
             await self._drop_connection()
-            raise StoreUnavailable(f"{type(exc).__name__}: {str(exc).strip()}") from exc
-        except OSError as exc:
-            await self._drop_connection()
-            raise StoreUnavailable(str(exc).strip()) from exc
+            raise StoreUnavailable(why) from exc
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         conn = await self._connection()
@@ -141,7 +139,8 @@ class Writer:
             stored.setdefault(id_, set()).add((p, o))
         return [ErrorRow(DUPLICATE_EVENT, f"event_id {e.id}: already stored from another message",
                          e.application_id, e.source)
-                for e in missing if (e.source.partition, e.source.offset) not in stored.get(e.id, ())]
+                for e in missing
+                if (e.source.partition, e.source.offset) not in stored.get(e.id, ())]
 
     async def _insert_errors(self, conn: AsyncConnection, errors: list[ErrorRow]) -> None:
         if not errors:

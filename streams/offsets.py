@@ -4,11 +4,12 @@ Faust's own commits are switched off for the input topic: its stream acks, witho
 them to the agent, messages that arrive while its flow control is suspended (a rebalance or a
 table recovery in progress) or that carry an earlier consumer generation, and its fetcher does
 not always seek back to them (seen in the three-worker drill under CPU contention: offsets
-2025, then 2027; runs of 7 to 12 offsets at many worker starts). So the tracker trusts no delivery order. Per partition and consumer
-generation it starts from where the group resumed and expects offsets in sequence; an offset
-past the expected one reveals a hole, which the worker reads from the broker itself before it
-goes on (streams/gaps.py). A hole that could not be read holds the commit below it, so its
-messages are read again by the next owner of the partition.
+2025, then 2027; runs of 7 to 12 offsets at many worker starts). So the tracker trusts no
+delivery order. Per partition and consumer generation it starts from where the group resumed
+and expects offsets in sequence; an offset past the expected one reveals a hole, which the
+worker reads from the broker itself before it goes on (streams/gaps.py). A hole that could
+not be read holds the commit below it, so its messages are read again by the next owner of the
+partition.
 """
 
 from __future__ import annotations
