@@ -15,6 +15,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 from psycopg import AsyncConnection
 
+from eye import backoff
 from eye.settings import Settings
 from monitor import lag
 from monitor import worker_metrics as metrics
@@ -108,16 +109,16 @@ def create_app(settings: Settings) -> faust.App:
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
 
     async def resume_positions() -> dict[int, int]:
-        delay = 0.5
+        wait = backoff.delays(0.5, 10.0)
         while True:  # without the broker nothing is read anyway: wait for it
             try:
                 return await asyncio.to_thread(lag.resume_positions, admin,
                                                settings.consumer_group, settings.topic)
             except KafkaException as exc:
+                delay = next(wait)
                 log.warning("where the group resumes %s is unknown (%s); asking again in %.1fs",
                             settings.topic, exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
 
     async def read_hole(partition: int, hole: range) -> list[gaps.Record]:
         return await asyncio.to_thread(gaps.read_hole, settings.kafka_bootstrap, settings.topic,

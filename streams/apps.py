@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from psycopg import AsyncConnection, OperationalError
 
+from eye import backoff
 from eye.ttlcache import TtlCache
 from store import applications
 
@@ -43,15 +44,15 @@ class AppResolver:
     async def _lookup(self, key: bytes) -> int | None:
         # While the database is away no key can be judged: wait for it rather than reject
         # events of a registered application.
-        delay = 0.1
+        wait = backoff.delays(0.1, 10.0)
         while True:
             try:
                 return await applications.active_id(await self._connection(), key)
             except OperationalError as exc:
+                delay = next(wait)
                 log.warning("cannot check an app key (%s); retrying in %.1fs", exc, delay)
                 self._conn = None
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed or self._conn.broken:

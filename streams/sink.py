@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from eye import backoff
 from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
 from validators import Reason
@@ -127,17 +128,17 @@ class BatchSink:
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         """Write, waiting out an unreachable database; raises RowsRejected."""
-        delay, since, attempts = 0.1, datetime.now(UTC), 0
+        since, attempts, wait = datetime.now(UTC), 0, backoff.delays(0.1, self._max_backoff)
         while True:
             try:
                 extra = await self._writer.write(batch)
             except (StoreUnavailable, OSError) as exc:
                 attempts += 1
                 self.failures += 1
+                delay = next(wait)
                 log.warning("batch of %d rows not stored (%s); kept, retry %d in %.1fs",
                             len(batch), exc, attempts, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_backoff)
                 continue
             if attempts:
                 await self._record_outage(since, attempts)
