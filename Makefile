@@ -33,7 +33,7 @@ down:
 	scripts/stack.sh down
 
 test: deps
-	@scripts/browser-deps.sh
+	@scripts/test-deps.sh
 	$(VENV)/bin/pytest -q
 
 # The fault drills at the issue's full load (200k events each); `make test` runs them smaller.

@@ -1,7 +1,7 @@
 """tracker.js in headless Chromium against the real stack: a page loads, is clicked, is left,
 and its events are in PostgreSQL.
 
-Needs Debian's chromium and the Python playwright package (scripts/browser-deps.sh installs
+Needs Debian's chromium and the Python playwright package (scripts/test-deps.sh installs
 both). Without them this test fails: it never skips.
 """
 
@@ -55,7 +55,7 @@ async def site(api: TestClient, app_key: str) -> AsyncIterator[str]:
 async def test_page_views_and_clicks_from_a_browser_are_stored(
         worker: WorkerProcess, site: str, settings: Settings) -> None:
     if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/browser-deps.sh", pytrace=False)
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test-deps.sh", pytrace=False)
     from playwright.async_api import async_playwright
 
     console: list[str] = []

@@ -1,6 +1,6 @@
 """Headless Debian chromium driven by Playwright, and where its screenshots go.
 
-Needs /usr/bin/chromium and the Python playwright package (scripts/browser-deps.sh installs
+Needs /usr/bin/chromium and the Python playwright package (scripts/test-deps.sh installs
 both; `playwright install` is never used). Without them these tests fail: they never skip.
 """
 
@@ -25,7 +25,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "pages"
 @pytest_asyncio.fixture
 async def browser() -> AsyncIterator[Any]:
     if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/browser-deps.sh", pytrace=False)
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test-deps.sh", pytrace=False)
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:

@@ -13,6 +13,7 @@ from confluent_kafka import Consumer, Producer
 
 from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, ensure_topics
 from eye.settings import Settings
+from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.stack import WorkerProcess, derive
 
 NOW = datetime.now(UTC)
@@ -73,18 +74,6 @@ def produce(settings: Settings, messages: list[tuple[bytes | None, bytes, str | 
         headers = [(APP_KEY_HEADER, app_key.encode())] if app_key else []
         p.produce(settings.topic, key=key, value=value, headers=headers)
     assert p.flush(30) == 0
-
-
-def wait_for_rows(dsn: str, n: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with psycopg.connect(dsn) as conn:
-            got = conn.execute("SELECT (SELECT count(*) FROM events) + "
-                               "(SELECT count(*) FROM errors)").fetchone()[0]  # type: ignore[index]
-        if got >= n:
-            return
-        assert time.monotonic() < deadline, f"{got} rows of {n} after {timeout}s"
-        time.sleep(0.25)
 
 
 def test_each_message_is_exactly_one_row(settings: Settings, app_key: str, tmp_path: Path) -> None:

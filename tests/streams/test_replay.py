@@ -14,7 +14,8 @@ from eye.settings import Settings
 from streams.app import policy_from
 from streams.replay import replay
 from tests.fixtures.stack import WorkerProcess, derive
-from tests.streams.test_pipeline import event, produce, wait_for_rows
+from tests.fixtures.rows import wait_for_rows
+from tests.streams.test_pipeline import event, produce
 
 
 def test_replay_moves_what_now_passes_once_and_rebuilds_sessions(
