@@ -72,10 +72,10 @@ def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
     return n
 
 
-def _control(settings: Settings, commands: list[tuple[str, dict[str, object]]],
+def _control(settings: Settings, commands: list[tuple[str | int, dict[str, object]]],
              timeout: float = 10.0) -> None:
-    """Send commands keyed by session id on the control topic, which is co-partitioned with the
-    input: each reaches the worker that holds that session's state."""
+    """Send commands on the control topic, which is co-partitioned with the input: keyed by a
+    session id, or sent to a partition number, each reaches the worker that holds it."""
     producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap})
     failures: list[str] = []
 
@@ -83,9 +83,11 @@ def _control(settings: Settings, commands: list[tuple[str, dict[str, object]]],
         if err is not None:
             failures.append(str(err))
 
-    for session_id, body in commands:
-        producer.produce(settings.control_topic, key=session_id.encode(),
-                         value=orjson.dumps(body), on_delivery=on_delivery)
+    for to, body in commands:
+        where: dict[str, object] = {"partition": to} if isinstance(to, int) else \
+            {"key": to.encode()}
+        producer.produce(settings.control_topic, value=orjson.dumps(body),
+                         on_delivery=on_delivery, **where)
     if producer.flush(timeout) or failures:
         raise DeliveryFailed(failures or ["not acknowledged in time"])
 
@@ -93,6 +95,12 @@ def _control(settings: Settings, commands: list[tuple[str, dict[str, object]]],
 def forget_session(settings: Settings, session_id: str) -> None:
     """Ask the worker that holds `session_id` to drop its table state (a deletion request)."""
     _control(settings, [(session_id, {"action": "forget_session", "session_id": session_id})])
+
+
+def set_aside(settings: Settings, partition: int) -> None:
+    """Ask the worker on which `partition` stands still to keep the batch it cannot read as
+    error rows and read on after it."""
+    _control(settings, [(partition, {"action": "set_aside", "partition": partition})])
 
 
 def rebuild_sessions(settings: Settings, session_ids: list[str]) -> None:

@@ -7,12 +7,15 @@ the sink's `on_stored` callback) and serves `render()` on its web port at /metri
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, Counter, Gauge,
                                Histogram, PlatformCollector, ProcessCollector, generate_latest)
 
 from store.rows import Batch, ErrorRow
+
+if TYPE_CHECKING:
+    from streams.stalls import Stall
 
 # A registry of the worker's own, so an API and a worker in one test process never collide.
 REGISTRY = CollectorRegistry()
@@ -46,10 +49,27 @@ for _outcome in ("read", "unreadable"):  # shown as 0 from the start, so rates w
 worker_up = Gauge("eye_worker_up", "1 while the worker is running with partitions assigned",
                   registry=REGISTRY)
 
+stalled = Gauge("eye_partition_stalled", "Offset at which a partition stands still on a record "
+                "batch the worker cannot read; one series per stalled partition, gone when it "
+                "moves again", ["topic", "partition", "reason"], registry=REGISTRY)
+
 # Every metric name the worker exports under our prefix (the dashboard test reads this).
 NAMES = ("eye_events_received_total", "eye_events_stored_total", "eye_events_rejected_total",
          "eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds",
-         "eye_sessions_in_table", "eye_worker_up", "eye_offset_holes_total")
+         "eye_sessions_in_table", "eye_worker_up", "eye_offset_holes_total",
+         "eye_partition_stalled")
+
+
+def observe_stall(stall: Stall, standing: bool) -> None:
+    """A partition stands still (`standing`) or moves again."""
+    labels = (stall.topic, str(stall.partition), stall.reason.split(":", 1)[0])
+    if standing:
+        stalled.labels(*labels).set(stall.offset)
+    else:
+        try:
+            stalled.remove(*labels)
+        except KeyError:
+            pass
 
 
 def observe_received(n: int = 1) -> None:

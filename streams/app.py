@@ -10,6 +10,7 @@ from typing import Any
 
 import faust
 import orjson
+from faust.types import TP
 from aiohttp.web import Response
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -23,12 +24,13 @@ from store.maintenance import upkeep
 from store.replay import stored_session_events
 from store.rows import Batch, ErrorRow
 from store.writer import Writer
-from streams import gaps, rows
+from streams import fetching, gaps, rows
 from streams.apps import AppResolver
 from streams.ingest import Ingest
 from streams.offsets import Handled, OffsetTracker
 from streams.sequence import Sequencer
 from streams.sink import BatchSink
+from streams.stalls import Stalls
 from validators import Policy
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ def policy_from(settings: Settings) -> Policy:
 
 
 def create_app(settings: Settings) -> faust.App:
-    app = faust.App(
+    app = fetching.App(
         settings.consumer_group,
         broker=[f"kafka://{b.strip()}" for b in settings.kafka_bootstrap.split(",")],
         store=settings.table_store,
@@ -67,6 +69,7 @@ def create_app(settings: Settings) -> faust.App:
         return app.topic(name, partitions=settings.topic_partitions, acks=acks,
                          key_serializer="raw", value_serializer="raw")
 
+    app.stalls = Stalls(on_change=metrics.observe_stall)
     # The input topic's offsets are committed by us, not by Faust: see streams/offsets.py.
     events = raw_topic(settings.topic, acks=False)
     control, dlq = raw_topic(settings.control_topic), raw_topic(settings.dlq_topic)
@@ -139,17 +142,52 @@ def create_app(settings: Settings) -> faust.App:
         async for command in stream:
             try:
                 body = orjson.loads(command)
-                action, sid = body.get("action"), str(body["session_id"])
+                action = body.get("action")
+                sid = str(body["session_id"]) if action != "set_aside" else ""
             except (orjson.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
                 log.error("control message ignored (%s): %r", exc, command[:200])
                 continue
             if action == "forget_session":
                 ingest.forget(sid)
+            elif action == "set_aside":
+                await set_aside(int(body["partition"]))
             elif action == "rebuild_session":
                 async with handling:
                     await sink.flush()  # what this worker holds for the session is stored first
                     async with await AsyncConnection.connect(settings.dsn) as conn:
                         await ingest.rebuild(sid, await stored_session_events(conn, sid))
+
+    async def set_aside(partition: int) -> None:
+        """An operator's way past a batch the consumer cannot read: its records become error
+        rows, with the bytes librdkafka reads (it has every codec and skips CRC checks), and
+        the partition reads on after the batch once they are stored."""
+        stall = app.stalls.get(settings.topic, partition)
+        if stall is None:
+            log.warning("set-aside of %s[%d] ignored: it does not stand still on this worker",
+                        settings.topic, partition)
+            return
+        # Offsets before the batch that were never handed over are read first, as a hole.
+        batch = stall.batch or range(stall.offset, stall.offset + 1)
+        try:
+            records: list[gaps.Record] | None = await asyncio.to_thread(
+                gaps.read_hole, settings.kafka_bootstrap, settings.topic, partition, batch)
+        except gaps.HoleUnreadable as exc:
+            log.error("%s[%d] offsets %d-%d unreadable by librdkafka too (%s): one error row "
+                      "without payload stands for them", settings.topic, partition,
+                      batch.start, batch.stop - 1, exc)
+            records = None
+        tp = TP(settings.topic, partition)
+        generation = app.consumer_generation_id
+
+        async def keep(record: Any, token: Handled) -> None:
+            await ingest.set_aside(record, token, stall.reason)
+
+        async with handling:
+            await in_order.set_aside(tp, generation, batch, records, keep)
+            await sink.flush()
+        await app.seek_past(settings.topic, partition, batch.stop)
+        log.warning("%s[%d] offsets %d-%d set aside as unreadable_batch errors; reading on",
+                    settings.topic, partition, batch.start, batch.stop - 1)
 
     async def partition_upkeep() -> None:
         try:
@@ -184,7 +222,9 @@ def create_app(settings: Settings) -> faust.App:
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Response:
         assigned = len(app.consumer.assignment()) if app.consumer else 0
-        return web.json({"status": "ok", "assigned_partitions": assigned,
-                         "rebalancing": app.rebalancing})
+        stalled = [s.describe() for s in app.stalls.all()]
+        return web.json({"status": "degraded" if stalled else "ok",
+                         "assigned_partitions": assigned, "rebalancing": app.rebalancing,
+                         "stalled": stalled})
 
     return app

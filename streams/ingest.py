@@ -64,6 +64,22 @@ class Ingest:
                                  src, app_id, app_key)
         await self.sink.add(row, token, session)
 
+    async def set_aside(self, message: Any, token: Any, why: str) -> None:
+        """One message of a batch the consumer could not read, kept as an error row with the
+        bytes another client read (or none)."""
+        metrics.observe_received()
+        headers = list(message.headers or [])
+        app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
+        src = rows.source(topic=message.topic, partition=message.partition,
+                          offset=message.offset, payload=message.value, headers=headers,
+                          received_at=datetime.now(UTC), kafka_timestamp=message.timestamp)
+        read = "as librdkafka read it" if message.value is not None else "unreadable by " \
+            "librdkafka too; the raw batch is in the broker's log segment"
+        detail = f"set aside from an unreadable record batch ({why}); payload {read}"
+        # The key's hash lets `eye replay` move the ones that are valid events into `events`.
+        await self.sink.add(rows.error_row(Rejection(Reason.UNREADABLE_BATCH, detail), src,
+                                           None, app_key), token)
+
     def judge(self, value: bytes | None, app_key: bytes | None, app_id: int | None,
               received_at: datetime, partition: int, offset: int) -> Event | Rejection:
         if app_id is None:

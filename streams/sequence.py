@@ -42,6 +42,25 @@ class Sequencer:
         self.offsets.handled(h)
         await self._handle(message, h)
 
+    async def set_aside(self, tp: Any, generation: int, batch: range,
+                        records: list[Record] | None, set_aside: Handle) -> None:
+        """Hand the records of a batch the consumer could not read (`records`, as another client
+        read them, or None when none could) to `set_aside`, in order, as if they had been
+        delivered: what comes before them is read first, and the offsets after them are due."""
+        first = records[0] if records else Record(tp.topic, tp.partition, batch.start, None,
+                                                  None, [], None)
+        h = Handled(tp, batch.start, generation)
+        if self.offsets.starting(h):
+            self.offsets.begin(tp, generation, await self._resume_at(generation, tp.partition))
+        hole = self.offsets.hole_before(h)
+        if hole is not None:
+            await self._fill(h, first, hole)
+        for record in records or [first]:
+            token = Handled(tp, record.offset, generation)
+            self.offsets.handled(token)
+            await set_aside(record, token)
+        self.offsets.closed(h, batch)
+
     async def _resume_at(self, generation: int, partition: int) -> int:
         if self._resumed is None or self._resumed[0] != generation:
             self._resumed = (generation, await self._resume_positions())

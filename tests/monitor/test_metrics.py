@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from eye.settings import Settings
 from monitor import worker_metrics
 from monitor.metrics import NAMES
+from streams.stalls import Stall
 from store.rows import Batch, ErrorRow, EventRow, Source
 from tests.monitor.test_lag import send
 
@@ -91,8 +92,14 @@ def test_observe_batch_counts_stored_rejected_and_latency() -> None:
 
     worker_metrics.watch_sessions(lambda: 42)
     worker_metrics.watch_up(lambda: True)
+    stall = Stall("eye-events", 3, 17, range(17, 20), "CorruptRecordException: Invalid CRC")
+    worker_metrics.observe_stall(stall, True)
     body, headers = worker_metrics.render()
     got = samples(body.decode())
+    assert got["eye_partition_stalled"] == [({"topic": "eye-events", "partition": "3",
+                                              "reason": "CorruptRecordException"}, 17.0)]
+    worker_metrics.observe_stall(stall, False)
+    assert "eye_partition_stalled" not in samples(worker_metrics.render()[0].decode())
     assert headers == {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
     assert got["eye_sessions_in_table"] == [({}, 42.0)]
     assert got["eye_worker_up"] == [({}, 1.0)]
