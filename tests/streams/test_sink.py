@@ -1,4 +1,5 @@
-"""The batching sink: size and time bounds, acks only after a stored batch, retry on failure."""
+"""The batching sink: size and time bounds, acks only after a stored batch, retry on failure,
+and no message released without its row."""
 
 from __future__ import annotations
 
@@ -139,3 +140,78 @@ async def test_one_batch_is_written_while_the_next_fills() -> None:
     await asyncio.wait_for(blocked, timeout=1)
     await sink.flush()
     assert [len(b) for b in writer.batches] == [2, 2] and all(m.acked for m in msgs)
+
+
+async def test_an_unexpected_write_failure_keeps_the_batch_and_the_sink_goes_on() -> None:
+    """A failure the writer does not name is no verdict on the rows: the batch is kept and
+    written again, its messages released only then, and later batches flow as before."""
+
+    class FaultyWriter(MemoryWriter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.faults = 2
+
+        async def write(self, batch: Batch) -> list[ErrorRow]:
+            if self.faults:
+                self.faults -= 1
+                raise RuntimeError("a fault of ours")
+            return await super().write(batch)
+
+    writer = FaultyWriter()
+    sink = BatchSink(writer, release=release, max_rows=10, max_wait=60, max_backoff=0.01)
+    first, second = Message(), Message()
+    await sink.add(event_row(0), first)
+    await asyncio.wait_for(sink.flush(), timeout=5)
+    assert first.acked and [e.source.offset for e in writer.batches[0].events] == [0]
+    await sink.add(event_row(1), second)
+    await asyncio.wait_for(sink.flush(), timeout=5)
+    assert second.acked
+    assert [e.source.offset for b in writer.batches for e in b.events] == [0, 1]
+
+
+async def test_a_failed_release_is_retried_with_the_next_batch() -> None:
+    released: list[list[Message]] = []
+    fail = [True]
+
+    async def flaky_release(messages: list[Message]) -> None:
+        if fail[0]:
+            fail[0] = False
+            raise RuntimeError("commit failed")
+        released.append(messages)
+        await release(messages)
+
+    writer = MemoryWriter()
+    sink = BatchSink(writer, release=flaky_release, max_rows=10, max_wait=60)
+    first, second = Message(), Message()
+    await sink.add(event_row(0), first)
+    await sink.flush()  # stored, but not released: the failure is logged, not raised again
+    assert not first.acked
+    await sink.add(event_row(1), second)
+    await sink.flush()
+    assert released == [[first, second]] and first.acked and second.acked
+
+
+async def test_a_caller_cancelled_while_it_waits_does_not_lose_the_batch() -> None:
+    gate = asyncio.Event()
+
+    class SlowWriter(MemoryWriter):
+        async def write(self, batch: Batch) -> list[ErrorRow]:
+            await gate.wait()
+            return await super().write(batch)
+
+    writer = SlowWriter()
+    sink = BatchSink(writer, release=release, max_rows=10, max_wait=60)
+    msg = Message()
+    await sink.add(event_row(0), msg)
+    waiting = asyncio.create_task(sink.flush())
+    await asyncio.sleep(0.05)
+    waiting.cancel()  # e.g. the timer that handed the batch off is stopped
+    await asyncio.gather(waiting, return_exceptions=True)
+    gate.set()
+    await asyncio.wait_for(sink.flush(), timeout=5)
+    assert msg.acked and [e.source.offset for b in writer.batches for e in b.events] == [0]
+    later = Message()
+    await sink.add(event_row(1), later)
+    await asyncio.wait_for(sink.flush(), timeout=5)
+    assert later.acked
+
