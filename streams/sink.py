@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from eye import backoff
 from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
+from streams import rows
 from validators import Reason
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ class BatchSink:
     A message is released (so its offset may be committed) only after the transaction holding
     its row has committed. While the database is away the batch is kept and retried with backoff;
     `add` then blocks, which stops consumption instead of growing memory. A batch the database
-    refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error.
+    refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error; an
+    error row it refuses is stored in the plainest form (streams.rows.last_resort), and while
+    even that is refused the sink stalls and says so. No row is ever dropped.
     """
 
     def __init__(self, writer: BatchWriter, *, release: Release, max_rows: int, max_wait: float,
@@ -216,6 +219,41 @@ class BatchSink:
         try:
             extra += await self._write(rest)
         except RowsRejected as exc:
-            # Nothing more can be done with these rows here; the dead-letter topic keeps them.
-            log.error("%d error rows refused by the database (%s)", len(rest.errors), exc)
+            log.error("%d error rows refused together (%s); storing them one by one",
+                      len(rest.errors), exc)
+            for r in rest.errors:
+                await self._write_error(r)
+            try:
+                await self._write(Batch([], [], rest.sessions, rest.incidents))
+            except RowsRejected as exc:
+                # They belong to no message: a session's next event writes it again.
+                log.error("%d session snapshots and %d incidents refused (%s)",
+                          len(rest.sessions), len(rest.incidents), exc)
         return extra
+
+    async def _write_error(self, row: ErrorRow) -> None:
+        """Store one error row: as it is, else in its plainest form, else stall until the
+        database takes that. Its message's offset waits, so it must never be dropped."""
+        try:
+            await self._write(Batch([], [row], {}, []))
+            return
+        except RowsRejected as exc:
+            plain = rows.last_resort(row, str(exc))
+        s = row.source
+        where = f"{s.topic}[{s.partition}] offset={s.offset}"
+        log.error("%s: %s row refused; storing it as %s with its raw payload", where,
+                  row.reason, plain.reason)
+        wait, stalled = backoff.delays(0.1, self._max_backoff), False
+        while True:
+            try:
+                await self._write(Batch([], [plain], {}, []))
+            except RowsRejected as exc:
+                if not stalled:
+                    log.error("%s: even the plainest error row is refused (%s); the sink stalls "
+                              "until the database takes it", where, exc)
+                    stalled = True
+                await asyncio.sleep(next(wait))
+                continue
+            if stalled:
+                log.warning("%s: error row stored; the sink goes on", where)
+            return
