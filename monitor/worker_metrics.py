@@ -43,13 +43,17 @@ holes = Counter("eye_offset_holes", "Runs of offsets Faust did not hand over, re
                 "(outcome=unreadable)", ["outcome"], registry=REGISTRY)
 for _outcome in ("read", "unreadable"):  # shown as 0 from the start, so rates work at once
     holes.labels(_outcome)
+holes_open = Gauge("eye_offset_holes_open", "Holes the worker could not read yet: each holds "
+                   "its partition's commit while the worker retries it with backoff",
+                   registry=REGISTRY)
 worker_up = Gauge("eye_worker_up", "1 while the worker is running with partitions assigned",
                   registry=REGISTRY)
 
 # Every metric name the worker exports under our prefix (the dashboard test reads this).
 NAMES = ("eye_events_received_total", "eye_events_stored_total", "eye_events_rejected_total",
          "eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds",
-         "eye_sessions_in_table", "eye_worker_up", "eye_offset_holes_total")
+         "eye_sessions_in_table", "eye_worker_up", "eye_offset_holes_total",
+         "eye_offset_holes_open")
 
 
 def observe_received(n: int = 1) -> None:
