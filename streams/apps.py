@@ -21,24 +21,33 @@ class AppResolver:
 
     The cache keeps the database out of the per-event path; its short life is what makes a
     revocation take effect within seconds. Unknown keys are remembered too, so a flood of
-    bad keys costs one query per key per `ttl`.
+    bad keys costs one query per key per `ttl`; they are kept apart, in a smaller cache, so
+    such a flood cannot push the registered keys out.
     """
 
     def __init__(self, dsn: str, *, ttl: float = 5.0, max_entries: int = 10_000,
+                 max_unknown: int | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._dsn = dsn
-        self._cache: TtlCache[bytes, int | None] = TtlCache(ttl, max_entries=max_entries,
-                                                            clock=clock)
+        self._known: TtlCache[bytes, int] = TtlCache(ttl, max_entries=max_entries, clock=clock)
+        self._unknown: TtlCache[bytes, None] = TtlCache(
+            ttl, max_entries=max_unknown or max(max_entries // 10, 1), clock=clock)
         self._conn: AsyncConnection | None = None
 
     async def resolve(self, key: bytes | None) -> int | None:
         if not key:
             return None
-        hit = self._cache.get(key)
+        hit = self._known.get(key)
         if hit is not None and hit[1]:
             return hit[0]
+        miss = self._unknown.get(key)
+        if miss is not None and miss[1]:
+            return None
         app_id = await self._lookup(key)
-        self._cache.put(key, app_id)
+        if app_id is None:
+            self._unknown.put(key, None)
+        else:
+            self._known.put(key, app_id)
         return app_id
 
     async def _lookup(self, key: bytes) -> int | None:
