@@ -35,6 +35,8 @@ class AppResolver:
         self._conn: AsyncConnection | None = None
 
     async def resolve(self, key: bytes | None) -> int | None:
+        """The id of the application holding `key`, or None for a key that is missing, unknown
+        or revoked. Waits while the database cannot answer; raises on any other failure."""
         if not key:
             return None
         hit = self._known.get(key)
@@ -52,7 +54,8 @@ class AppResolver:
 
     async def _lookup(self, key: bytes) -> int | None:
         # While the database is away no key can be judged: wait for it rather than reject
-        # events of a registered application.
+        # events of a registered application. OperationalError is psycopg's word for a database
+        # that cannot answer now (unreachable, shutting down, a lock or statement timeout).
         wait = backoff.delays(0.1, 10.0)
         while True:
             try:
@@ -60,14 +63,23 @@ class AppResolver:
             except OperationalError as exc:
                 delay = next(wait)
                 log.warning("cannot check an app key (%s); retrying in %.1fs", exc, delay)
-                self._conn = None
+                await self.close()
                 await asyncio.sleep(delay)
+            except Exception:
+                await self.close()  # in a state we do not know: the next lookup starts afresh
+                raise
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True)
+            await self.close()
+            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True,
+                                                       connect_timeout=5)
         return self._conn
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception as exc:  # a broken connection may fail to close; it is gone anyway
+                log.debug("closing an app-check connection: %s", exc)
