@@ -6,6 +6,9 @@ the sink's `on_stored` callback) and serves `render()` on its web port at /metri
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,8 @@ from store.rows import Batch, ErrorRow
 
 if TYPE_CHECKING:
     from streams.stalls import Stall
+
+log = logging.getLogger(__name__)
 
 # A registry of the worker's own, so an API and a worker in one test process never collide.
 REGISTRY = CollectorRegistry()
@@ -46,6 +51,9 @@ holes = Counter("eye_offset_holes", "Runs of offsets Faust did not hand over, re
                 "(outcome=unreadable)", ["outcome"], registry=REGISTRY)
 for _outcome in ("read", "unreadable"):  # shown as 0 from the start, so rates work at once
     holes.labels(_outcome)
+holes_open = Gauge("eye_offset_holes_open", "Holes the worker could not read yet: each holds "
+                   "its partition's commit while the worker retries it with backoff",
+                   registry=REGISTRY)
 worker_up = Gauge("eye_worker_up", "1 while the worker is running with partitions assigned",
                   registry=REGISTRY)
 
@@ -57,7 +65,7 @@ stalled = Gauge("eye_partition_stalled", "Offset at which a partition stands sti
 NAMES = ("eye_events_received_total", "eye_events_stored_total", "eye_events_rejected_total",
          "eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds",
          "eye_sessions_in_table", "eye_worker_up", "eye_offset_holes_total",
-         "eye_partition_stalled")
+         "eye_partition_stalled", "eye_offset_holes_open")
 
 
 def observe_stall(stall: Stall, standing: bool) -> None:
@@ -101,30 +109,77 @@ def watch_sessions(count: Callable[[], int]) -> None:
 
 
 # Below this many keys a partition's sessions are counted exactly; above, RocksDB's estimate
-# (which counts overwritten keys until compaction) saves reading every key on the event loop.
+# (which counts overwritten keys until compaction) saves reading every key.
 EXACT_BELOW = 50_000
+# Keys read between two turns of the event loop while counting.
+_SLICE = 1_000
+
+
+class _TableSize:
+    """A table's size as last counted, counted again in the background at each scrape."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.counting: asyncio.Task[None] | None = None
+
+    def start(self, dbs: list[Any], offset_key: bytes) -> None:
+        if self.counting is not None and not self.counting.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to count on: the last count stands
+            return
+        self.counting = loop.create_task(self._count(dbs, offset_key))
+
+    async def _count(self, dbs: list[Any], offset_key: bytes) -> None:
+        n = read = 0
+        try:
+            for db in dbs:
+                estimate = getattr(db, "property_int_value", None)  # rocksdict has it
+                guess = (estimate("rocksdb.estimate-num-keys") or 0) if estimate else 0
+                if guess >= EXACT_BELOW:
+                    n += guess
+                    continue
+                for key in _keys(db):
+                    # Each partition's database also holds the key where Faust keeps its offset.
+                    if key != offset_key:
+                        n += 1
+                    read += 1
+                    if read % _SLICE == 0:
+                        await asyncio.sleep(0)
+        except Exception as exc:  # a partition taken away meanwhile: the next scrape recounts
+            log.warning("session table not counted: %s", exc)
+            return
+        self.last = n
+
+
+def _keys(db: Any) -> Iterable[bytes]:
+    if hasattr(db, "keys"):  # rocksdict
+        return db.keys()  # type: ignore[no-any-return]
+    it = db.iterkeys()  # python-rocksdb
+    it.seek_to_first()
+    return it  # type: ignore[no-any-return]
+
+
+_sizes: weakref.WeakKeyDictionary[Any, _TableSize] = weakref.WeakKeyDictionary()
 
 
 def table_size(table: Any) -> int:
     """How many keys a Faust table holds for its active partitions, cheaply enough for every
-    scrape: exact for small partitions, RocksDB's estimate for large ones; len() for the
-    in-memory store."""
+    scrape: a scrape reads no key. It answers the last count and starts the next one, which
+    reads a slice of keys at a time between other work on the event loop (exact for small
+    partitions, RocksDB's estimate for large ones); so the gauge is one scrape behind, and 0
+    until the first count is done. len() for the in-memory store, which knows it at once."""
     store = table.data
     actives = getattr(store, "_dbs_for_actives", None)
     if actives is None:
         return len(table)
-    n = 0
-    for db in list(actives()):
-        estimate = getattr(db, "property_int_value", None)
-        if estimate is None:  # python-rocksdb rather than rocksdict
-            return len(table)
-        guess = estimate("rocksdb.estimate-num-keys") or 0
-        if guess < EXACT_BELOW:
-            # Each partition's database also holds the key where Faust keeps its offset.
-            n += sum(1 for key in db.keys() if key != store.offset_key)
-        else:
-            n += guess
-    return n
+    size = _sizes.get(table)
+    if size is None:
+        size = _sizes[table] = _TableSize()
+    # The list is taken now: Faust changes its partitions' dict at each rebalance.
+    size.start(list(actives()), store.offset_key)
+    return size.last
 
 
 def watch_up(up: Callable[[], bool]) -> None:

@@ -64,7 +64,10 @@ _ROW_FAULTS = frozenset({"22", "23", "54"})
 
 
 def _about_the_rows(exc: psycopg.Error) -> bool:
-    return exc.sqlstate is not None and exc.sqlstate[:2] in _ROW_FAULTS
+    # A DataError without a SQLSTATE is psycopg refusing a value before sending it (a NUL in
+    # a text field): about the rows as surely as the server's class 22.
+    return (exc.sqlstate is not None and exc.sqlstate[:2] in _ROW_FAULTS) or (
+        exc.sqlstate is None and isinstance(exc, psycopg.DataError))
 
 
 class Writer:

@@ -21,29 +21,41 @@ class AppResolver:
 
     The cache keeps the database out of the per-event path; its short life is what makes a
     revocation take effect within seconds. Unknown keys are remembered too, so a flood of
-    bad keys costs one query per key per `ttl`.
+    bad keys costs one query per key per `ttl`; they are kept apart, in a smaller cache, so
+    such a flood cannot push the registered keys out.
     """
 
     def __init__(self, dsn: str, *, ttl: float = 5.0, max_entries: int = 10_000,
+                 max_unknown: int | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._dsn = dsn
-        self._cache: TtlCache[bytes, int | None] = TtlCache(ttl, max_entries=max_entries,
-                                                            clock=clock)
+        self._known: TtlCache[bytes, int] = TtlCache(ttl, max_entries=max_entries, clock=clock)
+        self._unknown: TtlCache[bytes, None] = TtlCache(
+            ttl, max_entries=max_unknown or max(max_entries // 10, 1), clock=clock)
         self._conn: AsyncConnection | None = None
 
     async def resolve(self, key: bytes | None) -> int | None:
+        """The id of the application holding `key`, or None for a key that is missing, unknown
+        or revoked. Waits while the database cannot answer; raises on any other failure."""
         if not key:
             return None
-        hit = self._cache.get(key)
+        hit = self._known.get(key)
         if hit is not None and hit[1]:
             return hit[0]
+        miss = self._unknown.get(key)
+        if miss is not None and miss[1]:
+            return None
         app_id = await self._lookup(key)
-        self._cache.put(key, app_id)
+        if app_id is None:
+            self._unknown.put(key, None)
+        else:
+            self._known.put(key, app_id)
         return app_id
 
     async def _lookup(self, key: bytes) -> int | None:
         # While the database is away no key can be judged: wait for it rather than reject
-        # events of a registered application.
+        # events of a registered application. OperationalError is psycopg's word for a database
+        # that cannot answer now (unreachable, shutting down, a lock or statement timeout).
         wait = backoff.delays(0.1, 10.0)
         while True:
             try:
@@ -51,14 +63,23 @@ class AppResolver:
             except OperationalError as exc:
                 delay = next(wait)
                 log.warning("cannot check an app key (%s); retrying in %.1fs", exc, delay)
-                self._conn = None
+                await self.close()
                 await asyncio.sleep(delay)
+            except Exception:
+                await self.close()  # in a state we do not know: the next lookup starts afresh
+                raise
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True)
+            await self.close()
+            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True,
+                                                       connect_timeout=5)
         return self._conn
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception as exc:  # a broken connection may fail to close; it is gone anyway
+                log.debug("closing an app-check connection: %s", exc)

@@ -46,10 +46,12 @@ class Ingest:
         src = rows.source(topic=message.topic, partition=message.partition,
                           offset=message.offset, payload=message.value, headers=headers,
                           received_at=datetime.now(UTC), kafka_timestamp=message.timestamp)
-        app_id = await self.apps.resolve(app_key)
+        app_id: int | None = None
         session: SessionRow | None = None
         row: EventRow | ErrorRow
         try:
+            # Waits while the database is away; any other failure is this message's, below.
+            app_id = await self.apps.resolve(app_key)
             outcome = self.judge(message.value, app_key, app_id, src.received_at,
                                  message.partition, message.offset)
             if isinstance(outcome, Event):

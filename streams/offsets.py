@@ -8,8 +8,8 @@ not always seek back to them (seen in the three-worker drill under CPU contentio
 delivery order. Per partition and consumer generation it starts from where the group resumed
 and expects offsets in sequence; an offset past the expected one reveals a hole, which the
 worker reads from the broker itself before it goes on (streams/gaps.py). A hole that could
-not be read holds the commit below it, so its messages are read again by the next owner of the
-partition.
+not be read holds the commit below it until a retry reads it (streams/sequence.py), or else the
+next owner of the partition reads its messages again.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import orjson
 from store.applications import key_hash
 from store.rows import ErrorRow, EventRow, SessionRow, Source
 from streams.sessions import Session
-from validators import Event, Rejection
+from validators import Event, Reason, Rejection
 
 APP_KEY_HEADER = "eye-app-key"
 
@@ -76,3 +76,14 @@ def dead_letter(row: ErrorRow) -> bytes:
         "headers": orjson.loads(s.headers), "topic": s.topic, "partition": s.partition,
         "offset": s.offset, "received_at": s.received_at, "application_id": row.application_id,
     })
+
+
+def last_resort(row: ErrorRow, why: str) -> ErrorRow:
+    """An error row the database refused, in a form it cannot refuse: reason `sink_failed`, the
+    raw payload (bytea takes any bytes), no headers, and a detail that keeps the original reason
+    and the refusal, made plain text (no NUL, no lone surrogates). Ids, offsets and times are
+    kept: nothing in them can be refused."""
+    detail = f"{row.reason}: {row.detail} (refused: {why})"
+    detail = detail.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
+    return ErrorRow(str(Reason.SINK_FAILED), detail, row.application_id,
+                    replace(row.source, headers="{}"))

@@ -4,9 +4,12 @@ the broker first (why: streams/offsets.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from eye import backoff
 from monitor import worker_metrics as metrics
 from streams.gaps import HoleUnreadable, Record
 from streams.offsets import Handled, OffsetTracker
@@ -20,22 +23,45 @@ ResumePositions = Callable[[], Awaitable[dict[int, int]]]
 ReadHole = Callable[[int, range], Awaitable[list[Record]]]
 
 
+@dataclass
+class _Unread:
+    """A hole the broker did not give: its commit is held until a retry reads it."""
+
+    where: str
+    hole: range
+    generation: int
+    waits: Iterator[float]
+    due: float
+    attempts: int = 1
+
+
 class Sequencer:
+    """A hole that cannot be read is tried again, with backoff, when a later message of its
+    partition arrives, not waited for in the way: that would stop every partition while the
+    broker cannot give it. Its records then come after later ones. Each still gets its row;
+    a session that took in a later event already leaves them out of its counts, as it would
+    for the partition's next owner (streams/sessions.py), and `rebuild_session` recounts it."""
+
     def __init__(self, offsets: OffsetTracker, handle: Handle, *,
-                 resume_positions: ResumePositions, read_hole: ReadHole) -> None:
+                 resume_positions: ResumePositions, read_hole: ReadHole,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.offsets = offsets
         self._handle = handle
         self._resume_positions = resume_positions
         self._read_hole = read_hole
+        self._clock = clock
         # Asked once per generation, at its first message: the group's offsets cannot move
         # for a partition of ours before we commit it, and we commit only after beginning it.
         self._resumed: tuple[int, dict[int, int]] | None = None
+        self._unread: dict[Hashable, list[_Unread]] = {}
 
     async def __call__(self, message: Any) -> None:
         h = Handled(message.tp, message.offset, message.generation_id or 0)
         if self.offsets.starting(h):
             self.offsets.begin(h.tp, h.generation,
                                await self._resume_at(h.generation, message.partition))
+        if h.tp in self._unread:
+            await self._retry(h, message)
         hole = self.offsets.hole_before(h)
         if hole is not None:
             await self._fill(h, message, hole)
@@ -73,13 +99,53 @@ class Sequencer:
         try:
             records = await self._read_hole(message.partition, hole)
         except HoleUnreadable as exc:
-            # The hole stays open: commits stay below it, and the next owner reads it.
-            log.error("%s; commits of %s stay below offset %d", exc, where, hole.start)
+            # The hole stays open, its commit held, until a retry reads it (or the next owner
+            # of the partition does).
+            waits = backoff.delays(1.0, 60.0)
+            self._unread.setdefault(h.tp, []).append(
+                _Unread(where, hole, h.generation, waits, self._clock() + next(waits)))
+            log.error("%s: offsets %d to %d unreadable (%s); commits stay below offset %d, "
+                      "retrying with backoff", where, hole.start, hole.stop - 1, exc, hole.start)
             metrics.holes.labels("unreadable").inc()
+            self._count_open()
             return
+        await self._handle_hole(h, hole, records)
+
+    async def _retry(self, h: Handled, message: Any) -> None:
+        """Try again the unread holes of `h`'s partition whose wait is over."""
+        kept: list[_Unread] = []
+        for u in self._unread.pop(h.tp):
+            if h.generation > u.generation:
+                # The group resumes below the hole, so the new generation reads it anyway.
+                log.info("%s: offsets %d to %d left to generation %d, which reads them again",
+                         u.where, u.hole.start, u.hole.stop - 1, h.generation)
+                continue
+            if h.generation < u.generation or self._clock() < u.due:
+                kept.append(u)
+                continue
+            try:
+                records = await self._read_hole(message.partition, u.hole)
+            except HoleUnreadable as exc:
+                u.attempts += 1
+                u.due = self._clock() + next(u.waits)
+                log.debug("%s: offsets %d to %d still unreadable (%s), attempt %d", u.where,
+                          u.hole.start, u.hole.stop - 1, exc, u.attempts)
+                kept.append(u)
+                continue
+            log.warning("%s: offsets %d to %d read at attempt %d; commits go on", u.where,
+                        u.hole.start, u.hole.stop - 1, u.attempts + 1)
+            await self._handle_hole(Handled(h.tp, u.hole.start, u.generation), u.hole, records)
+        if kept:
+            self._unread[h.tp] = kept
+        self._count_open()
+
+    async def _handle_hole(self, h: Handled, hole: range, records: list[Record]) -> None:
         for record in records:
             filled = Handled(h.tp, record.offset, h.generation)
             self.offsets.handled(filled)
             await self._handle(record, filled)
         self.offsets.closed(h, hole)
         metrics.holes.labels("read").inc()
+
+    def _count_open(self) -> None:
+        metrics.holes_open.set(sum(len(us) for us in self._unread.values()))

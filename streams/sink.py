@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from eye import backoff
 from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
+from streams import rows
 from validators import Reason
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ class BatchSink:
     A message is released (so its offset may be committed) only after the transaction holding
     its row has committed. While the database is away the batch is kept and retried with backoff;
     `add` then blocks, which stops consumption instead of growing memory. A batch the database
-    refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error.
+    refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error; an
+    error row it refuses is stored in the plainest form (streams.rows.last_resort), and while
+    even that is refused the sink stalls and says so. No row is ever dropped.
     """
 
     def __init__(self, writer: BatchWriter, *, release: Release, max_rows: int, max_wait: float,
@@ -56,6 +59,9 @@ class BatchSink:
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
         self._writing: asyncio.Task[None] | None = None
+        self._in_flight: tuple[Batch, list[Any]] = (Batch.empty(), [])
+        # Stored, but their release failed: released with the next batch's messages.
+        self._unreleased: list[Any] = []
         self.failures = 0
 
     def __len__(self) -> int:
@@ -97,6 +103,7 @@ class BatchSink:
             # Swap first: rows added while we write go to the next batch.
             batch, messages = self._batch, self._messages
             self._batch, self._messages, self._oldest = Batch.empty(), [], None
+            self._in_flight = (batch, messages)
             self._writing = asyncio.create_task(self._store(batch, messages))
 
     async def flush(self) -> None:
@@ -106,9 +113,32 @@ class BatchSink:
             await self._settle()
 
     async def _settle(self) -> None:
-        if self._writing is not None:
-            await self._writing
-            self._writing = None
+        """Wait for the batch being written. `_store` ends only once its rows are stored; a
+        write that ended otherwise (cancelled, or a fault in the sink itself) gives its batch
+        back, in front of what is held, so it is written again with the next one: its messages
+        are never released without their rows, and the sink goes on."""
+        task = self._writing
+        if task is None:
+            return
+        # Not `await task`: that would cancel the write along with a caller given up on.
+        await asyncio.wait([task])
+        self._writing = None
+        if task.cancelled() or task.exception() is not None:
+            batch, messages = self._in_flight
+            log.error("a write of %d rows ended before they were stored; they are written again "
+                      "with the next batch", len(batch),
+                      exc_info=None if task.cancelled() else task.exception())
+            self._give_back(batch, messages)
+
+    def _give_back(self, batch: Batch, messages: list[Any]) -> None:
+        held = self._batch
+        # Storing again what was stored already adds nothing: the writes are idempotent.
+        self._batch = Batch(batch.events + held.events, batch.errors + held.errors,
+                            {**batch.sessions, **held.sessions},  # the later snapshot wins
+                            batch.incidents + held.incidents)
+        self._messages = messages + self._messages
+        if self._oldest is None:
+            self._oldest = self._clock()
 
     async def _store(self, batch: Batch, messages: list[Any]) -> None:
         started = self._clock()
@@ -123,21 +153,44 @@ class BatchSink:
             except Exception as exc:  # the errors table has the rows; the topic is a copy
                 log.error("dead-letter topic not written: %s", exc)
         if self._on_stored is not None:
-            self._on_stored(batch, self._clock() - started, extra)
-        await self._release(messages)
+            try:
+                self._on_stored(batch, self._clock() - started, extra)
+            except Exception:  # metrics must not hold back the release of stored rows
+                log.exception("a stored batch was not counted")
+        messages, self._unreleased = self._unreleased + messages, []
+        try:
+            await self._release(messages)
+        except Exception:
+            # Their rows are stored, so releasing them later is safe; never releasing them
+            # would hold their partitions' commits.
+            log.exception("%d stored messages not released; retried with the next batch",
+                          len(messages))
+            self._unreleased = messages
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
-        """Write, waiting out an unreachable database; raises RowsRejected."""
+        """Write, waiting out an unreachable database; raises RowsRejected.
+
+        A failure the writer does not name is a fault of ours, not a verdict on the rows (that
+        is RowsRejected): the batch is kept and retried too, rather than turned into errors,
+        so the sink stalls, and says so, until the fault clears.
+        """
         since, attempts, wait = datetime.now(UTC), 0, backoff.delays(0.1, self._max_backoff)
         while True:
             try:
                 extra = await self._writer.write(batch)
-            except (StoreUnavailable, OSError) as exc:
+            except RowsRejected:
+                raise
+            except Exception as exc:
                 attempts += 1
                 self.failures += 1
                 delay = next(wait)
-                log.warning("batch of %d rows not stored (%s); kept, retry %d in %.1fs",
-                            len(batch), exc, attempts, delay)
+                if isinstance(exc, (StoreUnavailable, OSError)):
+                    log.warning("batch of %d rows not stored (%s); kept, retry %d in %.1fs",
+                                len(batch), exc, attempts, delay)
+                else:
+                    log.error("batch of %d rows not stored: unexpected %s: %s; kept, retry %d "
+                              "in %.1fs", len(batch), type(exc).__name__, exc, attempts, delay,
+                              exc_info=attempts == 1)
                 await asyncio.sleep(delay)
                 continue
             if attempts:
@@ -150,7 +203,7 @@ class BatchSink:
                             since, datetime.now(UTC), attempts)
         try:
             await self._writer.write(Batch([], [], {}, [incident]))
-        except (StoreUnavailable, RowsRejected) as exc:
+        except Exception as exc:  # the batch is stored; the incident is only its story
             log.error("could not record %s: %s", incident, exc)
 
     async def _write_row_by_row(self, batch: Batch) -> list[ErrorRow]:
@@ -166,6 +219,41 @@ class BatchSink:
         try:
             extra += await self._write(rest)
         except RowsRejected as exc:
-            # Nothing more can be done with these rows here; the dead-letter topic keeps them.
-            log.error("%d error rows refused by the database (%s)", len(rest.errors), exc)
+            log.error("%d error rows refused together (%s); storing them one by one",
+                      len(rest.errors), exc)
+            for r in rest.errors:
+                await self._write_error(r)
+            try:
+                await self._write(Batch([], [], rest.sessions, rest.incidents))
+            except RowsRejected as exc:
+                # They belong to no message: a session's next event writes it again.
+                log.error("%d session snapshots and %d incidents refused (%s)",
+                          len(rest.sessions), len(rest.incidents), exc)
         return extra
+
+    async def _write_error(self, row: ErrorRow) -> None:
+        """Store one error row: as it is, else in its plainest form, else stall until the
+        database takes that. Its message's offset waits, so it must never be dropped."""
+        try:
+            await self._write(Batch([], [row], {}, []))
+            return
+        except RowsRejected as exc:
+            plain = rows.last_resort(row, str(exc))
+        s = row.source
+        where = f"{s.topic}[{s.partition}] offset={s.offset}"
+        log.error("%s: %s row refused; storing it as %s with its raw payload", where,
+                  row.reason, plain.reason)
+        wait, stalled = backoff.delays(0.1, self._max_backoff), False
+        while True:
+            try:
+                await self._write(Batch([], [plain], {}, []))
+            except RowsRejected as exc:
+                if not stalled:
+                    log.error("%s: even the plainest error row is refused (%s); the sink stalls "
+                              "until the database takes it", where, exc)
+                    stalled = True
+                await asyncio.sleep(next(wait))
+                continue
+            if stalled:
+                log.warning("%s: error row stored; the sink goes on", where)
+            return

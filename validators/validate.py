@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,8 @@ from validators.policy import Policy
 from validators.registry import registry
 from validators.timestamps import in_future, parse_timestamp
 
+log = logging.getLogger(__name__)
+
 
 def validate(value: bytes | None, *, received_at: datetime, policy: Policy) -> Event | Rejection:
     """Validate one message value. Never raises: every input yields an Event or a Rejection.
@@ -25,6 +28,11 @@ def validate(value: bytes | None, *, received_at: datetime, policy: Policy) -> E
     try:
         return _validate(value, received_at, policy)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the partition
+        # Logged here because only here is the traceback, and a bug without one is hard to
+        # find. Logging keeps validate() pure where it matters: the outcome depends on the input
+        # alone, and where the line goes is the process's choice, not ours.
+        log.exception("validator failed on a message of %d bytes",
+                      len(value) if value is not None else 0)
         return Rejection(Reason.INTERNAL_ERROR, f"value: validator failed ({type(exc).__name__})")
 
 

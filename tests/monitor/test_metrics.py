@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from uuid import uuid4
 
 from aiohttp.test_utils import TestClient
@@ -105,3 +108,51 @@ def test_observe_batch_counts_stored_rejected_and_latency() -> None:
     assert got["eye_worker_up"] == [({}, 1.0)]
     for name in worker_metrics.NAMES:
         assert name in got or f"{name}_count" in got, name
+
+
+class FakeDB:
+    """A partition's RocksDB as the session table holds it: keys, and RocksDB's estimate."""
+
+    def __init__(self, keys: list[bytes], estimate: int | None = None) -> None:
+        self._keys = keys
+        self.estimate = len(keys) if estimate is None else estimate
+        self.read = 0
+
+    def property_int_value(self, name: str) -> int:
+        assert name == "rocksdb.estimate-num-keys"
+        return self.estimate
+
+    def keys(self) -> Iterator[bytes]:
+        for k in self._keys:
+            self.read += 1
+            yield k
+
+
+class FakeTable:
+    def __init__(self, dbs: list[FakeDB]) -> None:
+        self.data = SimpleNamespace(_dbs_for_actives=lambda: iter(dbs), offset_key=b"__offset")
+
+
+def sessions_gauge() -> float:
+    got = samples(worker_metrics.render()[0].decode())
+    return got["eye_sessions_in_table"][0][1]
+
+
+async def test_a_scrape_reads_no_keys_of_the_session_table() -> None:
+    small = FakeDB([b"__offset", *(b"s%d" % i for i in range(30_000))])
+    big = FakeDB([], estimate=900_000)  # past EXACT_BELOW: RocksDB's estimate, never walked
+    table = FakeTable([small, big])
+    worker_metrics.watch_sessions(lambda: worker_metrics.table_size(table))
+    sessions_gauge()
+    assert small.read == 0  # the walk happens beside the scrape, not in it
+    turns = 0
+    while small.read < 30_001:  # ... and gives the loop a turn at least every 1,000 keys
+        before = small.read
+        await asyncio.sleep(0)
+        turns += 1
+        assert small.read - before <= 1_000
+        assert turns < 1_000
+    await asyncio.sleep(0)
+    assert sessions_gauge() == 930_000.0 and big.read == 0
+    while small.read < 2 * 30_001:  # let the count that scrape started finish
+        await asyncio.sleep(0)

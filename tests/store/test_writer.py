@@ -114,3 +114,15 @@ async def test_a_refusal_of_the_rows_data_is_final(database: str, sqlstate: str)
         with pytest.raises(RowsRejected, match="injected"):
             await writer.write(Batch(rows("s", 1), [], {}, []))
     await writer.close()
+
+
+async def test_a_value_psycopg_refuses_before_sending_is_a_refusal_of_the_rows(
+        database: str) -> None:
+    """PostgreSQL text cannot hold NUL; psycopg says so itself, with no SQLSTATE. Retrying
+    would fail forever, so it is a refusal of the rows, not an unavailable database."""
+    writer = Writer(database)
+    bad = ErrorRow("malformed_json", "a \x00 in the detail", None,
+                   Source("t", 0, 1, b"{", "{}", T0))
+    with pytest.raises(RowsRejected, match="NUL"):
+        await writer.write(Batch([], [bad], {}, []))
+    await writer.close()

@@ -1,9 +1,15 @@
 """Messages reach the ingest logic in offset order, what Faust skipped read first; a hole that
-cannot be read holds the commit below it."""
+cannot be read holds the commit below it until a retry reads it."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import pytest
+
+from monitor import worker_metrics
 
 from streams.gaps import HoleUnreadable, Record
 from streams.offsets import Handled, OffsetTracker
@@ -29,10 +35,10 @@ def record(offset: int) -> Record:
 class Broker:
     """Where the group resumes, the records it holds, and whether reading them fails."""
 
-    def __init__(self, resume_at: int, offsets: range, *, failing: bool = False) -> None:
+    def __init__(self, resume_at: int, offsets: range, *, failing: bool | int = False) -> None:
         self.resume_at = resume_at
         self.offsets = set(offsets)
-        self.failing = failing
+        self.failing = failing  # True: always; a number: that many reads fail
         self.reads: list[range] = []
         self.asked = 0
 
@@ -43,18 +49,21 @@ class Broker:
     async def read_hole(self, partition: int, hole: range) -> list[Record]:
         self.reads.append(hole)
         if self.failing:
+            if not isinstance(self.failing, bool):
+                self.failing -= 1
             raise HoleUnreadable("no answer")
         return [record(o) for o in hole if o in self.offsets]
 
 
-def sequencer(broker: Broker) -> tuple[Sequencer, list[Handled]]:
+def sequencer(broker: Broker, **clock: Callable[[], float]
+              ) -> tuple[Sequencer, list[Handled]]:
     seen: list[Handled] = []
 
     async def handle(message: object, h: Handled) -> None:
         seen.append(h)
 
     return Sequencer(OffsetTracker(), handle, resume_positions=broker.resume_positions,
-                     read_hole=broker.read_hole), seen
+                     read_hole=broker.read_hole, **clock), seen
 
 
 async def test_in_order_messages_pass_straight_through() -> None:
@@ -112,3 +121,61 @@ async def test_where_partitions_resume_is_asked_once_per_generation() -> None:
     assert broker.asked == 2 and broker.reads == []
     seq.offsets.stored(seen)
     assert seq.offsets.committable(2) == {("events", 0): 8}
+
+
+def open_holes() -> float:
+    return worker_metrics.REGISTRY.get_sample_value("eye_offset_holes_open") or 0.0
+
+
+async def test_an_unreadable_hole_is_retried_with_backoff_until_read(
+        caplog: pytest.LogCaptureFixture) -> None:
+    broker = Broker(resume_at=0, offsets=range(0, 20), failing=3)
+    now = [0.0]
+    seq, seen = sequencer(broker, clock=lambda: now[0])
+    with caplog.at_level(logging.INFO, logger="streams.sequence"):
+        for o in (0, 1, 4, 5):
+            await seq(Message(o))
+        assert broker.reads == [range(2, 4)] and open_holes() == 1
+        for o in range(6, 12):  # each later message checks; the broker answers at the 4th try
+            now[0] += 60.0
+            await seq(Message(o))
+    assert broker.reads == [range(2, 4)] * 4
+    assert [h.offset for h in seen] == [0, 1, 4, 5, 6, 7, 2, 3, 8, 9, 10, 11]
+    seq.offsets.stored(seen)
+    assert seq.offsets.committable(1) == {("events", 0): 12}
+    assert open_holes() == 0
+    # One line when the hole could not be read and one when it was, not one per retry.
+    lines = [r.getMessage() for r in caplog.records if "offsets 2 to 3" in r.getMessage()]
+    assert len(lines) == 3, lines  # seen, unreadable, read at last
+
+
+async def test_a_retry_waits_for_its_backoff() -> None:
+    broker = Broker(resume_at=0, offsets=range(0, 20), failing=True)
+    now = [0.0]
+    seq, _seen = sequencer(broker, clock=lambda: now[0])
+    for o in (0, 1, 4, 5):
+        await seq(Message(o))
+    now[0] = 0.9
+    await seq(Message(6))
+    assert len(broker.reads) == 1  # the first wait is 1 s
+    now[0] = 1.0
+    await seq(Message(7))
+    now[0] = 2.9
+    await seq(Message(8))
+    assert len(broker.reads) == 2  # the second is twice as long
+    now[0] = 3.0
+    await seq(Message(9))
+    assert len(broker.reads) == 3
+
+
+async def test_a_new_generation_ends_the_retries_of_the_old_one() -> None:
+    broker = Broker(resume_at=0, offsets=range(0, 20), failing=True)
+    now = [0.0]
+    seq, seen = sequencer(broker, clock=lambda: now[0])
+    for o in (0, 1, 4):
+        await seq(Message(o))
+    assert open_holes() == 1
+    broker.failing, broker.resume_at = False, 2
+    now[0] += 600.0
+    await seq(Message(2, generation_id=2))  # the group resumes below the hole: read again
+    assert broker.reads == [range(2, 4)] and open_holes() == 0

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -121,6 +122,23 @@ def test_a_bug_becomes_internal_error_instead_of_raising(
     module = importlib.import_module("validators.validate")
     monkeypatch.setattr(module, "read_envelope", broken)
     assert run(seed) == Rejection(Reason.INTERNAL_ERROR, "value: validator failed (RuntimeError)")
+
+
+def test_a_bug_is_logged_with_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, run: Run,
+    seed: dict[str, Any]
+) -> None:
+    def broken(doc: dict[str, Any]) -> Envelope:
+        raise RuntimeError("boom")
+
+    module = importlib.import_module("validators.validate")
+    monkeypatch.setattr(module, "read_envelope", broken)
+    with caplog.at_level(logging.ERROR, logger="validators"):
+        run(seed)
+    [record] = caplog.records
+    assert record.name == "validators.validate" and record.levelno == logging.ERROR
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+    assert "boom" in caplog.text and "broken" in caplog.text  # the message and where it rose
 
 
 def test_public_interface() -> None:

@@ -1,0 +1,57 @@
+"""One message through the ingest logic with the real database behind the app check: whatever
+goes wrong, the message still ends as exactly one row, and the agent goes on."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+import psycopg
+
+from store import applications
+from store.writer import Writer
+from streams.apps import AppResolver
+from streams.gaps import Record
+from streams.ingest import Ingest
+from streams.sink import BatchSink
+from validators import Policy
+
+
+def message(offset: int, app_key: str) -> Record:
+    sid = str(uuid.uuid4())
+    value = orjson.dumps({"session_id": sid, "category": "page interaction", "name": "pageview",
+                          "data": {"host": "h", "path": "/"},
+                          "timestamp": datetime.now(UTC).isoformat()})
+    return Record("events", 0, offset, sid.encode(), value,
+                  [("eye-app-key", app_key.encode())], None)
+
+
+async def test_an_app_check_that_fails_unexpectedly_is_an_internal_error_row(
+        database: str) -> None:
+    with psycopg.connect(database, autocommit=True) as conn:
+        key = applications.add(conn, "site")
+        conn.execute("ALTER TABLE applications RENAME TO applications_away")
+    released: list[object] = []
+
+    async def release(tokens: list[object]) -> None:
+        released.extend(tokens)
+
+    writer = Writer(database)
+    resolver = AppResolver(database)
+    ingest = Ingest(policy=Policy(), apps=resolver,
+                    sink=BatchSink(writer, release=release, max_rows=100, max_wait=60),
+                    sessions={}, seen_ids={})
+    await ingest.handle(message(0, key), "first")  # must not raise: the agent would stop
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("ALTER TABLE applications_away RENAME TO applications")
+    await ingest.handle(message(1, key), "second")
+    await ingest.sink.flush()
+    await writer.close()
+    await resolver.close()
+    assert released == ["first", "second"]
+    with psycopg.connect(database) as conn:
+        [(offset, reason, detail)] = conn.execute(
+            'SELECT "offset", reason, detail FROM errors').fetchall()
+        assert (offset, reason) == (0, "internal_error") and "UndefinedTable" in detail
+        assert conn.execute("SELECT kafka_offset FROM events").fetchall() == [(1,)]
