@@ -12,30 +12,41 @@ export EYE_STATE_DIR=${EYE_STATE_DIR:-$state/worker-state}
 api_port=${EYE_API_PORT:-8000}
 worker_port=${EYE_WORKER_PORT:-6066}
 
+# The worker and the API run under eye.supervise (eye/supervise.py): a process that exits is
+# restarted after 1 s, doubling to 30 s (back to 1 s once it ran a minute), and each exit is
+# written with its reason and last log lines to $journal. The pid file holds the supervisor's.
+journal=$state/supervisor.log
+
 start_bg() {  # name, command...
   local name=$1; shift
   if [ -f "$state/$name.pid" ] && kill -0 "$(cat "$state/$name.pid")" 2>/dev/null; then return; fi
-  nohup "$@" >"$state/$name.log" 2>&1 &
+  : >"$state/$name.log"
+  nohup .venv/bin/python -m eye.supervise --name "$name" --log "$state/$name.log" \
+    --journal "$journal" -- "$@" >>"$journal" 2>&1 &
   echo $! >"$state/$name.pid"
 }
 
 wait_http() {  # name, url, seconds
   for _ in $(seq 1 $(($3 * 2))); do
-    curl -fsS "$2" >/dev/null 2>&1 && return 0
+    curl -fsS --max-time 5 "$2" >/dev/null 2>&1 && return 0
     kill -0 "$(cat "$state/$1.pid")" 2>/dev/null || { echo "$1 exited; last lines of $state/$1.log:" >&2; tail -20 "$state/$1.log" >&2; return 1; }
     sleep 0.5
   done
-  echo "$1 not healthy after $3 s; see $state/$1.log" >&2; return 1
+  echo "$1 not healthy after $3 s; last lines of $state/$1.log, then of $journal:" >&2
+  tail -20 "$state/$1.log" >&2; tail -20 "$journal" >&2; return 1
 }
 
-stop_bg() {
+stop_bg() {  # name: SIGTERM to the supervisor, which stops its child's process group first
   local f="$state/$1.pid"
   [ -f "$f" ] || return 0
   local pid; pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "$pid" 2>/dev/null; then  # a stuck supervisor: its children's groups, then itself
+      for child in $(pgrep -P "$pid" || true); do kill -9 -- "-$child" 2>/dev/null || true; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
     echo "$1: stopped"
   fi
   rm -f "$f"
@@ -63,7 +74,7 @@ case "${1:-}" in
     query="{ session(id: \\\"$session\\\") { sessionId eventCount events { category name data timestamp } } }"
     auth=(-H "Authorization: Bearer $token")
     for _ in $(seq 1 60); do
-      answer=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
+      answer=$(curl -fsS --max-time 5 "${auth[@]}" -H 'Content-Type: application/json' \
         -d "{\"query\": \"$query\"}" "http://127.0.0.1:$api_port/graphql" || true)
       echo "$answer" | grep -q '"eventCount"' && break
       sleep 0.5
@@ -79,7 +90,7 @@ The Eye is running.
   Postgres  $EYE_DATABASE_URL
   App key   $app_key   (send it in the Kafka header eye-app-key)
   API token $token   (Authorization: Bearer …)
-  Logs      $state/*.log
+  Logs      $state/*.log   (restarts and exit reasons: $journal)
   Stop      make down
 
 Example query:
