@@ -52,6 +52,20 @@ stop_bg() {  # name: SIGTERM to the supervisor, which stops its child's process 
   rm -f "$f"
 }
 
+# The demo session answers through GraphQL with every event the demo sent for it.
+answered() {  # answer, session id, event count
+  .venv/bin/python - "$@" <<'PY'
+import json, sys
+answer, session_id, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    session = json.loads(answer)["data"]["session"]
+except (ValueError, KeyError, TypeError):
+    sys.exit(1)
+sys.exit(not (session and session["sessionId"] == session_id
+              and session["eventCount"] == count == len(session["events"])))
+PY
+}
+
 case "${1:-}" in
   up)
     mkdir -p "$state"
@@ -70,15 +84,29 @@ case "${1:-}" in
     demo=$($eye demo --app-key "$app_key")
     echo "$demo"
     session=$(echo "$demo" | sed -n 's/^example session: //p')
+    count=$(echo "$demo" | sed -n 's/^example session events: //p')
     # The worker stores in batches; wait until the example session answers.
     query="{ session(id: \\\"$session\\\") { sessionId eventCount events { category name data timestamp } } }"
     auth=(-H "Authorization: Bearer $token")
-    for _ in $(seq 1 60); do
+    ok= deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
       answer=$(curl -fsS --max-time 5 "${auth[@]}" -H 'Content-Type: application/json' \
         -d "{\"query\": \"$query\"}" "http://127.0.0.1:$api_port/graphql" || true)
-      echo "$answer" | grep -q '"eventCount"' && break
+      if answered "$answer" "$session" "$count"; then ok=1; break; fi
       sleep 0.5
     done
+    if [ -z "$ok" ]; then
+      cat >&2 <<FAILED
+
+make up failed: the demo session $session ($count events) was not answered through GraphQL
+within 60 s. The last answer:
+  ${answer:-(none)}
+Last lines of $state/worker.log:
+$(tail -30 "$state/worker.log" | sed 's/^/  /')
+Restarts and exit reasons: $journal. The stack is left running to look at; make down stops it.
+FAILED
+      exit 1
+    fi
     cat <<INFO
 
 The Eye is running.
