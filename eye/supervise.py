@@ -79,10 +79,9 @@ class Supervisor:
                     *self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     process_group=0)
             self.note(f"started pid {child.pid}: {' '.join(self.argv)}")
-            exited = await self._exited_or_stopping(child)
+            await self._exited_or_stopping(child)
             if self.stopping.is_set():
-                if not exited:
-                    await self._stop(child)
+                await self._stop(child)  # also when it exited on its own: what it left behind
                 self.note(f"stopping: pid {child.pid} {exit_reason(await child.wait())}")
                 break
             ran = time.monotonic() - started
@@ -100,16 +99,13 @@ class Supervisor:
         self.note("stopped")
         return 0
 
-    async def _exited_or_stopping(self, child: asyncio.subprocess.Process) -> bool:
-        """Wait for the child to exit (True) or for a stop request (False)."""
+    async def _exited_or_stopping(self, child: asyncio.subprocess.Process) -> None:
+        """Wait for the child to exit or for a stop request, whichever comes first."""
         exited = asyncio.ensure_future(child.wait())
         stop = asyncio.ensure_future(self.stopping.wait())
         await asyncio.wait({exited, stop}, return_when=asyncio.FIRST_COMPLETED)
-        stop.cancel()
-        if exited.done():
-            return True
         exited.cancel()
-        return False
+        stop.cancel()
 
     async def _stop(self, child: asyncio.subprocess.Process) -> None:
         _kill_group(child.pid, signal.SIGTERM)
