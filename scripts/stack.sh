@@ -12,33 +12,58 @@ export EYE_STATE_DIR=${EYE_STATE_DIR:-$state/worker-state}
 api_port=${EYE_API_PORT:-8000}
 worker_port=${EYE_WORKER_PORT:-6066}
 
+# The worker and the API run under eye.supervise (eye/supervise.py): a process that exits is
+# restarted after 1 s, doubling to 30 s (back to 1 s once it ran a minute), and each exit is
+# written with its reason and last log lines to $journal. The pid file holds the supervisor's.
+journal=$state/supervisor.log
+
 start_bg() {  # name, command...
   local name=$1; shift
   if [ -f "$state/$name.pid" ] && kill -0 "$(cat "$state/$name.pid")" 2>/dev/null; then return; fi
-  nohup "$@" >"$state/$name.log" 2>&1 &
+  : >"$state/$name.log"
+  nohup .venv/bin/python -m eye.supervise --name "$name" --log "$state/$name.log" \
+    --journal "$journal" -- "$@" >>"$journal" 2>&1 &
   echo $! >"$state/$name.pid"
 }
 
 wait_http() {  # name, url, seconds
   for _ in $(seq 1 $(($3 * 2))); do
-    curl -fsS "$2" >/dev/null 2>&1 && return 0
+    curl -fsS --max-time 5 "$2" >/dev/null 2>&1 && return 0
     kill -0 "$(cat "$state/$1.pid")" 2>/dev/null || { echo "$1 exited; last lines of $state/$1.log:" >&2; tail -20 "$state/$1.log" >&2; return 1; }
     sleep 0.5
   done
-  echo "$1 not healthy after $3 s; see $state/$1.log" >&2; return 1
+  echo "$1 not healthy after $3 s; last lines of $state/$1.log, then of $journal:" >&2
+  tail -20 "$state/$1.log" >&2; tail -20 "$journal" >&2; return 1
 }
 
-stop_bg() {
+stop_bg() {  # name: SIGTERM to the supervisor, which stops its child's process group first
   local f="$state/$1.pid"
   [ -f "$f" ] || return 0
   local pid; pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "$pid" 2>/dev/null; then  # a stuck supervisor: its children's groups, then itself
+      for child in $(pgrep -P "$pid" || true); do kill -9 -- "-$child" 2>/dev/null || true; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
     echo "$1: stopped"
   fi
   rm -f "$f"
+}
+
+# The demo session answers through GraphQL with every event the demo sent for it.
+answered() {  # answer, session id, event count
+  .venv/bin/python - "$@" <<'PY'
+import json, sys
+answer, session_id, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    session = json.loads(answer)["data"]["session"]
+except (ValueError, KeyError, TypeError):
+    sys.exit(1)
+sys.exit(not (session and session["sessionId"] == session_id
+              and session["eventCount"] == count == len(session["events"])))
+PY
 }
 
 case "${1:-}" in
@@ -59,15 +84,29 @@ case "${1:-}" in
     demo=$($eye demo --app-key "$app_key")
     echo "$demo"
     session=$(echo "$demo" | sed -n 's/^example session: //p')
+    count=$(echo "$demo" | sed -n 's/^example session events: //p')
     # The worker stores in batches; wait until the example session answers.
     query="{ session(id: \\\"$session\\\") { sessionId eventCount events { category name data timestamp } } }"
     auth=(-H "Authorization: Bearer $token")
-    for _ in $(seq 1 60); do
-      answer=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
+    ok= deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
+      answer=$(curl -fsS --max-time 5 "${auth[@]}" -H 'Content-Type: application/json' \
         -d "{\"query\": \"$query\"}" "http://127.0.0.1:$api_port/graphql" || true)
-      echo "$answer" | grep -q '"eventCount"' && break
+      if answered "$answer" "$session" "$count"; then ok=1; break; fi
       sleep 0.5
     done
+    if [ -z "$ok" ]; then
+      cat >&2 <<FAILED
+
+make up failed: the demo session $session ($count events) was not answered through GraphQL
+within 60 s. The last answer:
+  ${answer:-(none)}
+Last lines of $state/worker.log:
+$(tail -30 "$state/worker.log" | sed 's/^/  /')
+Restarts and exit reasons: $journal. The stack is left running to look at; make down stops it.
+FAILED
+      exit 1
+    fi
     cat <<INFO
 
 The Eye is running.
@@ -79,7 +118,7 @@ The Eye is running.
   Postgres  $EYE_DATABASE_URL
   App key   $app_key   (send it in the Kafka header eye-app-key)
   API token $token   (Authorization: Bearer …)
-  Logs      $state/*.log
+  Logs      $state/*.log   (restarts and exit reasons: $journal)
   Stop      make down
 
 Example query:

@@ -59,6 +59,78 @@ def test_images_are_kafka_4_in_kraft_mode() -> None:
         assert SERVICES[name]["build"] == "."
 
 
+# ---- Restarts and health checks -----------------------------------------------------------------
+
+LONG_RUNNING = ("kafka", "postgres", "worker", "api", "prometheus", "grafana")
+URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/[\w/-]*)")
+
+
+def probe(service: str) -> tuple[int, str]:
+    """The port and path a service's health check asks, from its command."""
+    found = URL.findall(" ".join(SERVICES[service]["healthcheck"]["test"]))
+    assert len(found) == 1, f"{service}: no single URL in its health check"
+    return int(found[0][0]), found[0][1]
+
+
+def test_docker_restarts_the_long_running_services() -> None:
+    for name in LONG_RUNNING:
+        assert SERVICES[name].get("restart") == "unless-stopped", name
+    assert "restart" not in SERVICES["setup"]  # it runs once
+
+
+def test_every_long_running_service_has_a_health_check() -> None:
+    for name in LONG_RUNNING:
+        check = SERVICES[name]["healthcheck"]
+        assert check["test"][0] == "CMD" and len(check["test"]) > 1, name
+        assert check.get("interval") and check.get("retries"), name
+
+
+def test_the_worker_and_api_health_checks_ask_their_healthz_on_their_ports() -> None:
+    assert probe("api") == (int(eye_env("api")["EYE_API_PORT"]), "/healthz")
+    assert probe("worker") == (int(eye_env("worker")["EYE_WORKER_PORT"]), "/healthz")
+    # The image has no curl; the checks run its Python.
+    for name in ("api", "worker"):
+        command = SERVICES[name]["healthcheck"]["test"]
+        assert command[1:3] == ["python", "-c"], name
+        compile(command[3], f"{name} health check", "exec")
+    # Both paths are routes the processes serve.
+    from eye.server import create_server
+
+    routes = {r.canonical for r in create_server(Settings()).router.resources()}
+    assert "/healthz" in routes
+    assert '@app.page("/healthz")' in (ROOT / "streams" / "app.py").read_text()
+
+
+def test_kafka_and_postgres_health_checks_ask_the_broker_and_database_the_services_run() -> None:
+    kafka = SERVICES["kafka"]["healthcheck"]["test"]
+    server = kafka[kafka.index("--bootstrap-server") + 1]
+    port = server.split(":")[1]
+    assert server.startswith("localhost:")
+    assert f"PLAINTEXT://:{port}" in SERVICES["kafka"]["environment"]["KAFKA_LISTENERS"]
+    postgres = SERVICES["postgres"]["healthcheck"]["test"]
+    user = SERVICES["postgres"]["environment"]["POSTGRES_USER"]
+    assert postgres[1] == "pg_isready" and postgres[postgres.index("-U") + 1] == user
+
+
+def test_prometheus_and_grafana_health_checks_ask_their_published_ports() -> None:
+    assert probe("prometheus") == (9090, "/-/healthy")
+    assert probe("grafana") == (3000, "/api/health")
+    for name in ("prometheus", "grafana"):
+        assert f"{probe(name)[0]}:{probe(name)[0]}" in SERVICES[name]["ports"]
+
+
+def test_the_worker_and_api_wait_for_healthy_dependencies() -> None:
+    for name in ("worker", "api"):
+        after = SERVICES[name]["depends_on"]
+        assert after["kafka"] == after["postgres"] == {"condition": "service_healthy"}, name
+        assert after["setup"] == {"condition": "service_completed_successfully"}, name
+    for name, service in SERVICES.items():  # a healthy condition needs a health check
+        after = service.get("depends_on", {})
+        for dependency, rule in (after.items() if isinstance(after, dict) else ()):
+            if rule["condition"] == "service_healthy":
+                assert "healthcheck" in SERVICES[dependency], f"{name} waits on {dependency}"
+
+
 # ---- Prometheus and Grafana ---------------------------------------------------------------------
 
 DEPLOY = ROOT / "deploy"

@@ -14,7 +14,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     events = demo_events(args.sessions)
     n = produce(settings, events, app_key=args.app_key)
     print(f"sent {n} demo events over {args.sessions} sessions to {settings.topic}")
-    print(f"example session: {events[0]['session_id']}")
+    example = events[0]["session_id"]
+    print(f"example session: {example}")
+    print(f"example session events: {sum(e['session_id'] == example for e in events)}")
     return 0
 
 
