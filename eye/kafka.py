@@ -55,6 +55,17 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     return [t.topic for t in wanted]
 
 
+def session_key(value: bytes) -> bytes | None:
+    """The Kafka key a message value should carry: its session id, when it has one. The worker
+    rejects an event whose key is another (`key_mismatch`)."""
+    try:
+        doc = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None  # sent all the same: the worker records why it is bad
+    sid = doc.get("session_id") if isinstance(doc, dict) else None
+    return sid.encode() if isinstance(sid, str) else None
+
+
 def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
             app_key: str) -> int:
     """Send events (dicts, or values as they are) with the SDK and wait until the broker has
@@ -65,7 +76,7 @@ def produce(settings: Settings, events: Iterable[dict[str, object] | bytes], *,
     with EyeProducer(settings.kafka_bootstrap, app_key=app_key, topic=settings.topic) as eye:
         for event in events:
             if isinstance(event, bytes):
-                eye.send_raw(event, key=None)
+                eye.send_raw(event, key=session_key(event))
             else:
                 eye.send(event)
             n += 1

@@ -35,6 +35,9 @@ from validators import Policy
 
 log = logging.getLogger(__name__)
 
+# Failures of one record's form, not of the batch's bytes: read past without an operator.
+RECORD_LEVEL = ("UnicodeDecodeError:",)
+
 
 def policy_from(settings: Settings) -> Policy:
     return Policy(max_message_bytes=settings.max_message_bytes, max_depth=settings.max_depth,
@@ -157,10 +160,11 @@ def create_app(settings: Settings) -> faust.App:
                     async with await AsyncConnection.connect(settings.dsn) as conn:
                         await ingest.rebuild(sid, await stored_session_events(conn, sid))
 
-    async def set_aside(partition: int) -> None:
-        """An operator's way past a batch the consumer cannot read: its records become error
-        rows, with the bytes librdkafka reads (it has every codec and skips CRC checks), and
-        the partition reads on after the batch once they are stored."""
+    async def set_aside(partition: int, *, readable: bool = False) -> None:
+        """The way past a batch the consumer cannot read: its records are read with librdkafka
+        (it has every codec and skips CRC checks) and become error rows, or, when only a
+        record's form failed (`readable`), are handled as usual; the partition reads on after
+        the batch once they are stored."""
         stall = app.stalls.get(settings.topic, partition)
         if stall is None:
             log.warning("set-aside of %s[%d] ignored: it does not stand still on this worker",
@@ -180,14 +184,30 @@ def create_app(settings: Settings) -> faust.App:
         generation = app.consumer_generation_id
 
         async def keep(record: Any, token: Handled) -> None:
-            await ingest.set_aside(record, token, stall.reason)
+            if readable and not record.headers_unreadable:
+                await ingest.handle(record, token)
+            else:
+                await ingest.set_aside(record, token, stall.reason)
 
         async with handling:
             await in_order.set_aside(tp, generation, batch, records, keep)
             await sink.flush()
         await app.seek_past(settings.topic, partition, batch.stop)
-        log.warning("%s[%d] offsets %d-%d set aside as unreadable_batch errors; reading on",
-                    settings.topic, partition, batch.start, batch.stop - 1)
+        log.warning("%s[%d] offsets %d-%d %s; reading on", settings.topic, partition,
+                    batch.start, batch.stop - 1, "read with librdkafka" if readable and records
+                    else "set aside as unreadable_batch errors")
+
+    @app.timer(interval=1.0)
+    async def read_past_odd_records() -> None:
+        # A batch that is sound but holds a record aiokafka cannot decode (a header name that
+        # is not UTF-8) needs no operator: librdkafka reads it, and it is handled as usual.
+        for stall in app.stalls.all():
+            if stall.topic == settings.topic and stall.reason.startswith(RECORD_LEVEL):
+                try:
+                    await set_aside(stall.partition, readable=True)
+                except Exception:  # an exception in a timer would stop the whole worker
+                    log.exception("%s[%d]: reading past offset %d failed; trying again",
+                                  stall.topic, stall.partition, stall.offset)
 
     async def partition_upkeep() -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
@@ -27,6 +28,15 @@ class Record:
     value: bytes | None
     headers: list[tuple[str, bytes]]
     timestamp: float | None  # seconds since the epoch
+    # confluent-kafka cannot give headers whose names are not UTF-8; then there are none here.
+    headers_unreadable: bool = False
+
+
+def _headers(msg: Any) -> tuple[list[tuple[str, bytes]], bool]:
+    try:
+        return list(msg.headers() or []), False
+    except (SystemError, UnicodeDecodeError):  # raised from its C code for such names
+        return [], True
 
 
 def read_hole(bootstrap: str, topic: str, partition: int, hole: range, *,
@@ -53,9 +63,10 @@ def read_hole(bootstrap: str, topic: str, partition: int, hole: range, *,
                     return out
                 if offset >= hole.start:
                     _kind, millis = msg.timestamp()
+                    headers, unreadable = _headers(msg)
                     out.append(Record(topic, partition, offset, msg.key(), msg.value(),
-                                      list(msg.headers() or []),
-                                      millis / 1000 if millis >= 0 else None))
+                                      headers, millis / 1000 if millis >= 0 else None,
+                                      unreadable))
                 if offset == hole.stop - 1:
                     return out
         raise HoleUnreadable(f"{topic}[{partition}] {hole}: not read within {timeout}s")

@@ -20,6 +20,18 @@ log = logging.getLogger(__name__)
 Table = MutableMapping[bytes, bytes]
 
 
+def key_mismatch(key: bytes | None, session_id: str) -> Rejection | None:
+    """Session state lives with the partition the key chose: an event keyed otherwise could
+    split its session between partitions and workers, so it is refused, never moved silently.
+    (Once the producer is fixed, `eye replay --reason key_mismatch` stores these.)"""
+    if key == session_id.encode():
+        return None
+    said = "no Kafka key" if key is None else \
+        f"Kafka key {key[:80].decode('utf-8', 'replace')!r}"
+    return Rejection(Reason.KEY_MISMATCH, f"{said}, but session_id {session_id!r}: the key "
+                     "must be the session id, so a session's events share one partition")
+
+
 class Ingest:
     """The per-message logic, apart from Faust's wiring so it reads top to bottom.
 
@@ -53,7 +65,7 @@ class Ingest:
             # Waits while the database is away; any other failure is this message's, below.
             app_id = await self.apps.resolve(app_key)
             outcome = self.judge(message.value, app_key, app_id, src.received_at,
-                                 message.partition, message.offset)
+                                 message.partition, message.offset, message.key)
             if isinstance(outcome, Event):
                 session = self.track(outcome, app_id, message.partition, message.offset)
                 row = rows.event_row(outcome, src, app_id)
@@ -77,18 +89,24 @@ class Ingest:
                           received_at=datetime.now(UTC), kafka_timestamp=message.timestamp)
         read = "as librdkafka read it" if message.value is not None else "unreadable by " \
             "librdkafka too; the raw batch is in the broker's log segment"
+        if getattr(message, "headers_unreadable", False):
+            read += "; its header names are not UTF-8, so its headers (and app key) are lost"
         detail = f"set aside from an unreadable record batch ({why}); payload {read}"
         # The key's hash lets `eye replay` move the ones that are valid events into `events`.
         await self.sink.add(rows.error_row(Rejection(Reason.UNREADABLE_BATCH, detail), src,
                                            None, app_key), token)
 
     def judge(self, value: bytes | None, app_key: bytes | None, app_id: int | None,
-              received_at: datetime, partition: int, offset: int) -> Event | Rejection:
+              received_at: datetime, partition: int, offset: int,
+              key: bytes | None = None) -> Event | Rejection:
         if app_id is None:
             why = "missing" if not app_key else "unknown or revoked key"
             return Rejection(Reason.UNAUTHORIZED_APP, f"header {rows.APP_KEY_HEADER}: {why}")
         outcome = validate(value, received_at=received_at, policy=self.policy)
         if isinstance(outcome, Event):
+            mismatch = key_mismatch(key, outcome.session_id)
+            if mismatch is not None:
+                return mismatch
             elsewhere = self.first_read_elsewhere(outcome, partition, offset)
             if elsewhere is not None:
                 return Rejection(Reason.DUPLICATE_EVENT, f"event_id {outcome.event_id}: already "

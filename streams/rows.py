@@ -25,10 +25,16 @@ def derived_id(topic: str, partition: int, offset: int) -> UUID:
     return uuid5(_ID_NAMESPACE, f"{topic}/{partition}/{offset}")
 
 
+def _text(name: str | bytes) -> str:
+    """A header name as JSON can hold it: clients may send any bytes."""
+    raw = name if isinstance(name, bytes) else name.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
 def kept_headers(headers: Iterable[tuple[str, bytes | None]]) -> str:
     """Headers as JSON text, without the app key: the errors table must never hold a secret."""
-    kept = {k: (v or b"").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
-            for k, v in headers if k.lower() != APP_KEY_HEADER}
+    kept = {_text(k): (v or b"").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+            for k, v in headers if _text(k).lower() != APP_KEY_HEADER}
     return orjson.dumps(kept).decode()
 
 
@@ -67,12 +73,21 @@ def session_row(s: Session) -> SessionRow:
                       s.bounce)
 
 
+# Base64 grows a payload by a third: past this, the dead letter would pass the producer's 1 MB
+# request limit. The errors row keeps every byte; the letter then says how many it left out.
+DEAD_LETTER_MAX_PAYLOAD = 512 * 1024
+
+
 def dead_letter(row: ErrorRow) -> bytes:
-    """The dead-letter record of a rejected message: its errors row, the payload in base64."""
+    """The dead-letter record of a rejected message: its errors row, the payload in base64
+    (left out, with its size, when it is too large for one record)."""
     s = row.source
+    big = s.payload is not None and len(s.payload) > DEAD_LETTER_MAX_PAYLOAD
     return orjson.dumps({
         "reason": row.reason, "detail": row.detail,
-        "payload_base64": base64.b64encode(s.payload).decode() if s.payload is not None else None,
+        "payload_base64": base64.b64encode(s.payload).decode()
+        if s.payload is not None and not big else None,
+        **({"payload_omitted_bytes": len(s.payload)} if big and s.payload else {}),
         "headers": orjson.loads(s.headers), "topic": s.topic, "partition": s.partition,
         "offset": s.offset, "received_at": s.received_at, "application_id": row.application_id,
     })

@@ -12,18 +12,12 @@ from eye.settings import Settings
 
 def lines(f: IO[bytes]) -> Iterator[tuple[bytes | None, bytes]]:
     """(key, value) per non-blank line; the key is the session id when the line has one."""
-    import orjson
+    from eye.kafka import session_key
 
     for raw in f:
         value = raw.rstrip(b"\r\n")
-        if not value.strip():
-            continue
-        try:
-            doc = orjson.loads(value)
-        except orjson.JSONDecodeError:
-            doc = None  # sent all the same: the worker records why it is bad
-        sid = doc.get("session_id") if isinstance(doc, dict) else None
-        yield (sid.encode() if isinstance(sid, str) else None), value
+        if value.strip():
+            yield session_key(value), value
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
