@@ -42,6 +42,9 @@ class Reason(StrEnum):
     TIMESTAMP_IN_FUTURE = "timestamp_in_future"
     """The timestamp is further ahead of the receive time than Policy.max_clock_skew."""
 
+    TIMESTAMP_TOO_OLD = "timestamp_too_old"
+    """The timestamp is further behind the receive time than Policy.max_event_age."""
+
     UNAUTHORIZED_APP = "unauthorized_app"
     """Produced by the worker: the message's app credentials were not accepted."""
 

@@ -22,6 +22,7 @@ def test_reason_is_the_agreed_closed_set() -> None:
         "unknown_event_type",
         "invalid_timestamp",
         "timestamp_in_future",
+        "timestamp_too_old",
         "unauthorized_app",
         "internal_error",
         "sink_failed",
