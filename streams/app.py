@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 def policy_from(settings: Settings) -> Policy:
     return Policy(max_message_bytes=settings.max_message_bytes, max_depth=settings.max_depth,
                   max_clock_skew=settings.max_clock_skew,
+                  max_event_age=settings.max_event_age,
                   unknown_event_types=settings.unknown_event_types)
 
 
