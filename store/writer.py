@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import psycopg
 from psycopg import AsyncConnection
 
 from store.errors import RowsRejected, StoreUnavailable
-from store.partitions import ensure_months, month_of
+from store.partitions import Window, ensure_months, in_window
 from store.rows import Batch, ErrorRow, EventRow
 
 # The reason code of an event whose id was stored before from another message; it belongs to
@@ -67,11 +68,22 @@ def _about_the_rows(exc: psycopg.Error) -> bool:
     return exc.sqlstate is not None and exc.sqlstate[:2] in _ROW_FAULTS
 
 
-class Writer:
-    """Writes batches over one connection of its own; used by one task at a time."""
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, dsn: str) -> None:
+
+class Writer:
+    """Writes batches over one connection of its own; used by one task at a time.
+
+    It makes the partitions of the months within `window` that its batches meet; rows of other
+    months go to the default partition, so no timestamp makes a table far from today.
+    """
+
+    def __init__(self, dsn: str, window: Window = Window(),
+                 clock: Callable[[], datetime] = _utc_now) -> None:
         self._dsn = dsn
+        self._window = window
+        self._clock = clock
         self._conn: AsyncConnection | None = None
         self._months: set[date] = set()
 
@@ -92,7 +104,8 @@ class Writer:
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         conn = await self._connection()
-        months = {month_of(e.timestamp) for e in batch.events} - self._months
+        months = in_window(self._window, self._clock(),
+                           (e.timestamp for e in batch.events)) - self._months
         if months:
             await ensure_months(conn, months)
             self._months |= months
