@@ -10,7 +10,7 @@ import psycopg
 from psycopg import AsyncConnection
 
 from store.errors import RowsRejected, StoreUnavailable
-from store.partitions import Window, ensure_months, in_window
+from store.partitions import DEFAULT, Window, ensure_months, in_window, month_of
 from store.rows import Batch, ErrorRow, EventRow
 
 # The reason code of an event whose id was stored before from another message; it belongs to
@@ -85,6 +85,8 @@ class Writer:
         self._window = window
         self._clock = clock
         self._conn: AsyncConnection | None = None
+        # Months known to have a partition. Retention may drop one behind the writer's back;
+        # a row that then lands in the default partition makes the writer forget the month.
         self._months: set[date] = set()
 
     async def write(self, batch: Batch) -> list[ErrorRow]:
@@ -136,8 +138,15 @@ class Writer:
                 await cp.write_row((e.id, e.session_id, e.category, e.name, e.data, e.timestamp,
                                     e.application_id, s.received_at, s.partition, s.offset))
         cur = await conn.execute(f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS}"
-                                 " FROM events_in ON CONFLICT DO NOTHING RETURNING id")
-        inserted = {r[0] for r in await cur.fetchall()}
+                                 " FROM events_in ON CONFLICT DO NOTHING"
+                                 f" RETURNING id, \"timestamp\", tableoid = '{DEFAULT}'::regclass")
+        inserted = set()
+        for id_, ts, in_default in await cur.fetchall():
+            inserted.add(id_)
+            if in_default:
+                # Expected outside the window; inside it, the month was dropped since the
+                # writer made it, and the next batch that meets it makes it again.
+                self._months.discard(month_of(ts.astimezone(UTC)))
         if len(inserted) == len(events):
             return []
         # Rows that were not inserted exist already: read again from the same place they are
