@@ -139,3 +139,14 @@ async def drop_before(conn: AsyncConnection, first_kept: date) -> list[str]:
             await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
     return dropped
 
+
+async def expire_default(conn: AsyncConnection, first_kept: date) -> int:
+    """Delete the default partition's rows from before `first_kept`; return how many.
+
+    Retention holds for every event: one that had no month of its own is not kept longer.
+    """
+    async with conn.transaction():
+        await conn.execute(_LOCK)
+        cur = await conn.execute(sql.SQL('DELETE FROM {} WHERE "timestamp" < {}').format(
+            sql.Identifier(DEFAULT), sql.Literal(f"{first_kept.isoformat()} 00:00:00+00")))
+        return cur.rowcount

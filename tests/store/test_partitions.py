@@ -110,3 +110,12 @@ async def test_upkeep_and_replay_make_months_whose_rows_wait_in_the_default_part
     assert placed(database) == [("events_2030_05", may), ("events_2030_06", june),
                                 ("events_2030_06", june + timedelta(days=1))]
 
+
+async def test_retention_also_expires_rows_of_the_default_partition(database: str) -> None:
+    old, ahead = datetime(1970, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC)
+    with psycopg.connect(database, autocommit=True) as conn:
+        insert(conn, old)
+        insert(conn, ahead)
+    done = await upkeep(database, date(2024, 3, 5), ahead=0, retention_months=2)
+    assert done.expired == 1
+    assert placed(database) == [("events_default", ahead)]
