@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(65536, ge=1)
     max_depth: int = Field(32, ge=1)
     max_clock_skew: timedelta = timedelta(seconds=60)
+    # How far a timestamp may be behind its receipt. About 30 years (10958 days, leap days
+    # included): wide enough for the seed's 2021 events and imports of any web-era history,
+    # narrow enough to refuse the sentinels clients send by mistake (year 1, the zero time of
+    # Go and .NET; 1970, an epoch of 0). It also bounds the months the writer makes partitions
+    # for to about 360; a fixed first date instead would let that number grow without end.
+    max_event_age: timedelta = timedelta(days=10958)
     unknown_event_types: Literal["accept", "reject"] = "accept"
 
     # API
@@ -74,7 +80,7 @@ class Settings(BaseSettings):
     collector_cors_origins: str = Field(
         "*", description="comma-separated origins that may POST from a browser, or *")
 
-    @field_validator("max_clock_skew", "dedup_window", mode="before")
+    @field_validator("max_clock_skew", "max_event_age", "dedup_window", mode="before")
     @classmethod
     def _seconds(cls, value: object) -> object:
         # An environment variable holds text: "60" means seconds, as ISO 8601 ("PT60S") does.

@@ -7,21 +7,28 @@ from datetime import date
 
 from psycopg import AsyncConnection
 
-from store.partitions import drop_before, ensure_months, months_ahead, months_before
+from store.partitions import (drop_before, ensure_months, expire_default, months_ahead,
+                              months_before)
 
 
 @dataclass(frozen=True)
 class Upkeep:
     ensured: list[date]
     dropped: list[str]
+    expired: int = 0
+    """Rows deleted from the default partition for being older than the months kept."""
 
 
 async def upkeep(dsn: str, today: date, *, ahead: int, retention_months: int) -> Upkeep:
-    """Ensure this month and `ahead` more; with `retention_months` > 0, drop older months."""
+    """Ensure this month and `ahead` more; with `retention_months` > 0, drop older months and
+    the default partition's older rows."""
     async with await AsyncConnection.connect(dsn, autocommit=True) as conn:
         wanted = months_ahead(today, ahead)
         await ensure_months(conn, wanted)
-        dropped = []
+        dropped: list[str] = []
+        expired = 0
         if retention_months > 0:
-            dropped = await drop_before(conn, months_before(today, retention_months))
-    return Upkeep(wanted, dropped)
+            first_kept = months_before(today, retention_months)
+            dropped = await drop_before(conn, first_kept)
+            expired = await expire_default(conn, first_kept)
+    return Upkeep(wanted, dropped, expired)

@@ -1,11 +1,41 @@
-"""Monthly partitions of `events`: made when a batch first meets a month, dropped by retention."""
+"""Monthly partitions of `events`: made when a batch first meets a month, dropped by retention.
+
+Only months within a window get a partition; rows of any other month go to `events_default`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from psycopg import AsyncConnection, Connection, sql
+
+DEFAULT = "events_default"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Which months the writer makes a partition for: from the month `max_age` ago to `ahead`
+    months after this one. Its defaults are EYE_MAX_EVENT_AGE's and EYE_PARTITIONS_AHEAD's."""
+
+    max_age: timedelta = timedelta(days=10958)
+    ahead: int = 2
+
+
+def window_months(window: Window, now: datetime) -> tuple[date, date]:
+    """The first and the last month of `window` at `now`."""
+    try:
+        first = month_of(now - window.max_age)
+    except OverflowError:  # an age reaching past year 1 leaves no month out
+        first = date(1, 1, 1)
+    return first, add_months(month_of(now), window.ahead)
+
+
+def in_window(window: Window, now: datetime, timestamps: Iterable[datetime]) -> set[date]:
+    """The months of `timestamps` that `window` gives a partition at `now`."""
+    first, last = window_months(window, now)
+    return {m for m in {month_of(ts) for ts in timestamps} if first <= m <= last}
 
 
 def month_of(ts: datetime) -> date:
@@ -16,20 +46,42 @@ def next_month(m: date) -> date:
     return date(m.year + (m.month == 12), m.month % 12 + 1, 1)
 
 
+def add_months(m: date, n: int) -> date:
+    """The month `n` months after `m` (before, when `n` is negative), within years 1 to 9999."""
+    total = min(max(m.year * 12 + m.month - 1 + n, 12), 9999 * 12 + 11)
+    return date(total // 12, total % 12 + 1, 1)
+
+
 def partition_name(m: date) -> str:
     return f"events_{m.year:04d}_{m.month:02d}"
 
 
 # Serialises partition changes across workers: DDL on one parent table would conflict.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('eye.partitions'))"
+# A row when the month's partition exists; asked under the lock, as another worker's month
+# may have been made since this one looked.
+_EXISTS = "SELECT 1 WHERE to_regclass(%s) IS NOT NULL"
 
 
-def _create(m: date) -> sql.Composed:
-    return sql.SQL(
-        "CREATE TABLE IF NOT EXISTS {} PARTITION OF events FOR VALUES FROM ({}) TO ({})"
-    ).format(sql.Identifier(partition_name(m)),
-             sql.Literal(f"{m.isoformat()} 00:00:00+00"),
-             sql.Literal(f"{next_month(m).isoformat()} 00:00:00+00"))
+def _create(m: date) -> list[sql.Composed]:
+    """Make month `m`'s partition, taking its rows out of the default partition first.
+
+    PostgreSQL refuses a partition whose range holds rows of the default partition, so the
+    month is made as a table of its own, filled from there, then attached; it all happens in
+    one transaction, so no reader sees the rows twice or not at all.
+    """
+    name = sql.Identifier(partition_name(m))
+    start = sql.Literal(f"{m.isoformat()} 00:00:00+00")
+    end = sql.Literal(f"{next_month(m).isoformat()} 00:00:00+00")
+    return [
+        sql.SQL("CREATE TABLE {} (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+                ).format(name),
+        sql.SQL('WITH moved AS (DELETE FROM {} WHERE "timestamp" >= {} AND "timestamp" < {}'
+                " RETURNING *) INSERT INTO {} SELECT * FROM moved"
+                ).format(sql.Identifier(DEFAULT), start, end, name),
+        sql.SQL("ALTER TABLE events ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})"
+                ).format(name, start, end),
+    ]
 
 
 async def ensure_months(conn: AsyncConnection, months: Iterable[date]) -> None:
@@ -38,14 +90,21 @@ async def ensure_months(conn: AsyncConnection, months: Iterable[date]) -> None:
     for m in sorted(set(months)):
         async with conn.transaction():
             await conn.execute(_LOCK)
-            await conn.execute(_create(m))
+            cur = await conn.execute(_EXISTS, (partition_name(m),))
+            if await cur.fetchone():
+                continue
+            for statement in _create(m):
+                await conn.execute(statement)
 
 
 def ensure_months_sync(conn: Connection, months: Iterable[date]) -> None:
     for m in sorted(set(months)):
         with conn.transaction():
             conn.execute(_LOCK)
-            conn.execute(_create(m))
+            if conn.execute(_EXISTS, (partition_name(m),)).fetchone():
+                continue
+            for statement in _create(m):
+                conn.execute(statement)
 
 
 def months_ahead(today: date, n: int) -> list[date]:
@@ -79,3 +138,15 @@ async def drop_before(conn: AsyncConnection, first_kept: date) -> list[str]:
             await conn.execute(_LOCK)
             await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
     return dropped
+
+
+async def expire_default(conn: AsyncConnection, first_kept: date) -> int:
+    """Delete the default partition's rows from before `first_kept`; return how many.
+
+    Retention holds for every event: one that had no month of its own is not kept longer.
+    """
+    async with conn.transaction():
+        await conn.execute(_LOCK)
+        cur = await conn.execute(sql.SQL('DELETE FROM {} WHERE "timestamp" < {}').format(
+            sql.Identifier(DEFAULT), sql.Literal(f"{first_kept.isoformat()} 00:00:00+00")))
+        return cur.rowcount

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from psycopg import AsyncConnection, Connection
 
-from store.partitions import ensure_months_sync, month_of
+from store.partitions import Window, ensure_months_sync, in_window
 from store.rows import EventRow
 
 
@@ -40,15 +40,17 @@ def active_apps(conn: Connection) -> tuple[set[int], dict[bytes, int]]:
     return set(by_hash.values()), by_hash
 
 
-def move(conn: Connection, moves: list[tuple[int, EventRow]]) -> int:
+def move(conn: Connection, moves: list[tuple[int, EventRow]], window: Window = Window()) -> int:
     """Store the events and delete their rejections in one transaction; return events added.
 
     The event keeps the id the worker would have given it, so a move done twice (or racing a
-    redelivery) adds nothing twice.
+    redelivery) adds nothing twice. As in the writer, only months within `window` get a
+    partition; the others' events go to the default partition.
     """
     if not moves:
         return 0
-    ensure_months_sync(conn, {month_of(e.timestamp) for _, e in moves})
+    ensure_months_sync(conn, in_window(window, datetime.now(UTC),
+                                       (e.timestamp for _, e in moves)))
     added = 0
     with conn.transaction():
         for error_id, e in moves:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import psycopg
 from psycopg import AsyncConnection
 
 from store.errors import RowsRejected, StoreUnavailable
-from store.partitions import ensure_months, month_of
+from store.partitions import DEFAULT, Window, ensure_months, in_window, month_of
 from store.rows import Batch, ErrorRow, EventRow
 
 # The reason code of an event whose id was stored before from another message; it belongs to
@@ -70,12 +71,25 @@ def _about_the_rows(exc: psycopg.Error) -> bool:
         exc.sqlstate is None and isinstance(exc, psycopg.DataError))
 
 
-class Writer:
-    """Writes batches over one connection of its own; used by one task at a time."""
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, dsn: str) -> None:
+
+class Writer:
+    """Writes batches over one connection of its own; used by one task at a time.
+
+    It makes the partitions of the months within `window` that its batches meet; rows of other
+    months go to the default partition, so no timestamp makes a table far from today.
+    """
+
+    def __init__(self, dsn: str, window: Window = Window(),
+                 clock: Callable[[], datetime] = _utc_now) -> None:
         self._dsn = dsn
+        self._window = window
+        self._clock = clock
         self._conn: AsyncConnection | None = None
+        # Months known to have a partition. Retention may drop one behind the writer's back;
+        # a row that then lands in the default partition makes the writer forget the month.
         self._months: set[date] = set()
 
     async def write(self, batch: Batch) -> list[ErrorRow]:
@@ -95,7 +109,8 @@ class Writer:
 
     async def _write(self, batch: Batch) -> list[ErrorRow]:
         conn = await self._connection()
-        months = {month_of(e.timestamp) for e in batch.events} - self._months
+        months = in_window(self._window, self._clock(),
+                           (e.timestamp for e in batch.events)) - self._months
         if months:
             await ensure_months(conn, months)
             self._months |= months
@@ -126,8 +141,15 @@ class Writer:
                 await cp.write_row((e.id, e.session_id, e.category, e.name, e.data, e.timestamp,
                                     e.application_id, s.received_at, s.partition, s.offset))
         cur = await conn.execute(f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS}"
-                                 " FROM events_in ON CONFLICT DO NOTHING RETURNING id")
-        inserted = {r[0] for r in await cur.fetchall()}
+                                 " FROM events_in ON CONFLICT DO NOTHING"
+                                 f" RETURNING id, \"timestamp\", tableoid = '{DEFAULT}'::regclass")
+        inserted = set()
+        for id_, ts, in_default in await cur.fetchall():
+            inserted.add(id_)
+            if in_default:
+                # Expected outside the window; inside it, the month was dropped since the
+                # writer made it, and the next batch that meets it makes it again.
+                self._months.discard(month_of(ts.astimezone(UTC)))
         if len(inserted) == len(events):
             return []
         # Rows that were not inserted exist already: read again from the same place they are

@@ -23,6 +23,7 @@ from monitor import worker_metrics as metrics
 from store.maintenance import upkeep
 from store.replay import stored_session_events
 from store.rows import Batch, ErrorRow
+from store.partitions import Window
 from store.writer import Writer
 from streams import fetching, gaps, rows
 from streams.apps import AppResolver
@@ -42,6 +43,7 @@ RECORD_LEVEL = ("UnicodeDecodeError:",)
 def policy_from(settings: Settings) -> Policy:
     return Policy(max_message_bytes=settings.max_message_bytes, max_depth=settings.max_depth,
                   max_clock_skew=settings.max_clock_skew,
+                  max_event_age=settings.max_event_age,
                   unknown_event_types=settings.unknown_event_types)
 
 
@@ -103,7 +105,8 @@ def create_app(settings: Settings) -> faust.App:
         if due and await app.consumer._commit_offsets(due):
             offsets.committed(due)
 
-    sink = BatchSink(Writer(settings.dsn), release=release, max_rows=settings.batch_size,
+    writer = Writer(settings.dsn, Window(settings.max_event_age, settings.partitions_ahead))
+    sink = BatchSink(writer, release=release, max_rows=settings.batch_size,
                      max_wait=settings.batch_interval, dead_letters=dead_letters,
                      on_stored=stored)
     ingest = Ingest(policy=policy_from(settings),

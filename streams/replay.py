@@ -13,6 +13,7 @@ from datetime import datetime
 from psycopg import Connection
 
 from store import replay as stored
+from store.partitions import Window
 from store.rows import EventRow, Source
 from streams.rows import event_row
 from validators import Event, Policy, validate
@@ -26,7 +27,8 @@ class Outcome:
 
 
 def replay(conn: Connection, *, reason: str, since: datetime | None, policy: Policy,
-           batch: int = 500, on_progress: Callable[[Outcome], None] | None = None) -> Outcome:
+           window: Window = Window(), batch: int = 500,
+           on_progress: Callable[[Outcome], None] | None = None) -> Outcome:
     active, by_hash = stored.active_apps(conn)
     out = Outcome()
     after = 0
@@ -44,7 +46,7 @@ def replay(conn: Connection, *, reason: str, since: datetime | None, policy: Pol
                 src = Source(r.topic, r.partition, r.offset, r.payload, "{}", r.received_at)
                 moves.append((r.id, event_row(outcome, src, app_id)))
                 out.sessions.add(outcome.session_id)
-        out.moved += stored.move(conn, moves)
+        out.moved += stored.move(conn, moves, window)
         if on_progress is not None:
             on_progress(out)
     return out

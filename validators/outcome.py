@@ -42,14 +42,17 @@ class Reason(StrEnum):
     TIMESTAMP_IN_FUTURE = "timestamp_in_future"
     """The timestamp is further ahead of the receive time than Policy.max_clock_skew."""
 
+    TIMESTAMP_TOO_OLD = "timestamp_too_old"
+    """The timestamp is further behind the receive time than Policy.max_event_age."""
+
     KEY_MISMATCH = "key_mismatch"
     """Produced by the worker: the Kafka key is missing or is not the event's session_id, so
     the session's events could be split between partitions (and workers)."""
 
     UNREADABLE_BATCH = "unreadable_batch"
     """Produced by the worker: the message was in a record batch the consumer could not read
-    (corrupt, or an unknown codec), set aside by an operator; the payload is as another client
-    read it, or null when none could."""
+    (corrupt, an unknown codec, a header name that is not UTF-8); the payload is as librdkafka
+    read it, or null when it could not."""
 
     UNAUTHORIZED_APP = "unauthorized_app"
     """Produced by the worker: the message's app credentials were not accepted."""

@@ -16,6 +16,8 @@ class Policy:
     max_message_bytes: int = 65536
     max_depth: int = 32
     max_clock_skew: timedelta = timedelta(seconds=60)
+    # About 30 years, as EYE_MAX_EVENT_AGE (eye/settings.py says why).
+    max_event_age: timedelta = timedelta(days=10958)
     unknown_event_types: UnknownEventTypes = "accept"
 
     def __post_init__(self) -> None:
@@ -27,5 +29,7 @@ class Policy:
             raise ValueError("max_depth must be at least 2")
         if self.max_clock_skew < timedelta(0):
             raise ValueError("max_clock_skew must not be negative")
+        if self.max_event_age <= timedelta(0):
+            raise ValueError("max_event_age must be positive")
         if self.unknown_event_types not in ("accept", "reject"):
             raise ValueError("unknown_event_types must be 'accept' or 'reject'")

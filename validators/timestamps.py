@@ -1,4 +1,4 @@
-"""Event timestamps: parse ISO 8601, normalise to UTC, and bound clock skew."""
+"""Event timestamps: parse ISO 8601, normalise to UTC, and bound clock skew and age."""
 
 from __future__ import annotations
 
@@ -51,6 +51,27 @@ def in_future(timestamp: datetime, received_at: datetime, max_skew: timedelta) -
             f"timestamp: {_seconds(ahead)}s ahead of receipt, more than the allowed {_seconds(max_skew)}s",
         )
     return None
+
+
+def too_old(timestamp: datetime, received_at: datetime, max_age: timedelta) -> Rejection | None:
+    """Reject timestamps further behind receipt than buffering or an import of old data explains.
+
+    Such values are sentinels (year 1 is the zero time of Go and .NET, 1970 an epoch of 0), and
+    each month they name would otherwise get a partition of its own.
+    """
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=timezone.utc)
+    behind = received_at - timestamp
+    if behind > max_age:
+        return Rejection(
+            Reason.TIMESTAMP_TOO_OLD,
+            f"timestamp: {_days(behind)} days before receipt, more than the allowed {_days(max_age)} days",
+        )
+    return None
+
+
+def _days(delta: timedelta) -> str:
+    return f"{delta / timedelta(days=1):.6f}".rstrip("0").rstrip(".")
 
 
 def _seconds(delta: timedelta) -> str:

@@ -15,7 +15,7 @@ from validators.outcome import Event, Reason, Rejection
 from validators.payload import check_payload
 from validators.policy import Policy
 from validators.registry import registry
-from validators.timestamps import in_future, parse_timestamp
+from validators.timestamps import in_future, parse_timestamp, too_old
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ def _validate(value: bytes | None, received_at: datetime, policy: Policy) -> Eve
     if isinstance(timestamp, Rejection):
         return timestamp
     rejection = in_future(timestamp, received_at, policy.max_clock_skew)
+    if rejection is not None:
+        return rejection
+    rejection = too_old(timestamp, received_at, policy.max_event_age)
     if rejection is not None:
         return rejection
 

@@ -17,6 +17,7 @@ def run(settings: Settings, _args: argparse.Namespace) -> int:
                               retention_months=settings.retention_months))
     print("partitions ensured: " + ", ".join(m.strftime("%Y-%m") for m in done.ensured))
     print("partitions dropped: " + (", ".join(done.dropped) or "none"))
+    print(f"expired events without a month of their own: {done.expired}")
     return 0
 
 

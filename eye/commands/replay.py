@@ -11,12 +11,14 @@ from eye.settings import Settings
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from eye.kafka import rebuild_sessions
     from store.db import connect
+    from store.partitions import Window
     from streams.app import policy_from
     from streams.replay import replay
 
     since = datetime.fromisoformat(args.since) if args.since else None
     with connect(settings.dsn) as conn:
-        out = replay(conn, reason=args.reason, since=since, policy=policy_from(settings))
+        out = replay(conn, reason=args.reason, since=since, policy=policy_from(settings),
+                     window=Window(settings.max_event_age, settings.partitions_ahead))
     if out.sessions:
         rebuild_sessions(settings, sorted(out.sessions))
     print(f"checked {out.checked} rejections ({args.reason}); moved {out.moved} into events; "

@@ -28,7 +28,7 @@ async def test_upkeep_makes_months_ahead_and_drops_by_retention(database: str) -
     await upkeep(database, date(2024, 1, 5), ahead=1, retention_months=0)
     await upkeep(database, date(2024, 3, 5), ahead=2, retention_months=0)
     assert partitions(database) == ["events_2024_01", "events_2024_02", "events_2024_03",
-                                    "events_2024_04", "events_2024_05"]
+                                    "events_2024_04", "events_2024_05", "events_default"]
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("INSERT INTO events (id, session_id, category, name, data, \"timestamp\","
                      " received_at, kafka_partition, kafka_offset) VALUES (gen_random_uuid(),"

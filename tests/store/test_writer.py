@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import psycopg
 import pytest
 
 from store.errors import RowsRejected, StoreUnavailable
+from store.maintenance import upkeep
 from store.rows import Batch, ErrorRow, EventRow, SessionRow, Source
 from store.writer import DUPLICATE_EVENT, Writer
 from validators import Reason
@@ -45,6 +46,26 @@ async def test_batch_is_idempotent_across_months(database: str) -> None:
         parts = conn.execute("SELECT tableoid::regclass::text, count(*) FROM events "
                              "GROUP BY 1 ORDER BY 1").fetchall()
         assert parts == [("events_2021_12", 3), ("events_2022_01", 2)]
+
+
+async def test_a_late_event_for_a_month_retention_dropped_is_stored(database: str) -> None:
+    """The writer remembers which months exist; retention (another connection, maybe another
+    process) may drop one of them, and an event of that month must still find a table."""
+    writer = Writer(database)
+    await writer.write(Batch(rows("s", 1), [], {}, []))  # December 2021: made and remembered
+    done = await upkeep(database, date(2022, 2, 1), ahead=0, retention_months=1)
+    assert done.dropped == ["events_2021_12"]
+    late, later = rows("s", 1, first_offset=5), rows("s", 1, first_offset=6)
+    assert await writer.write(Batch(late, [], {}, [])) == []
+    assert await writer.write(Batch(later, [], {}, [])) == []
+    await writer.close()
+    with psycopg.connect(database) as conn:
+        # The first went to the default partition, and taught the writer the month was gone;
+        # the next made the month again, which took the first one in.
+        assert conn.execute("SELECT tableoid::regclass::text, kafka_offset FROM events "
+                            "ORDER BY kafka_offset").fetchall() == \
+            [("events_2021_12", 5), ("events_2021_12", 6)]
+        assert conn.execute("SELECT count(*) FROM errors").fetchone() == (0,)
 
 
 async def test_same_event_id_from_another_message_is_a_duplicate_error(database: str) -> None:

@@ -57,6 +57,7 @@ def mixed_stream(key: str) -> tuple[list[tuple[bytes | None, bytes, str | None]]
         "invalid_timestamp": orjson.dumps(event(s, 1, timestamp="yesterday")),
         "timestamp_in_future": orjson.dumps(event(s, 1, timestamp=(NOW + timedelta(days=1))
                                                   .isoformat())),
+        "timestamp_too_old": orjson.dumps(event(s, 1, timestamp="0001-01-01 00:00:00.000000")),
         "unauthorized_app": orjson.dumps(event(s, 1)),
     }
     for reason, value in bad.items():

@@ -14,6 +14,7 @@ def test_defaults() -> None:
     assert policy.max_message_bytes == 65536
     assert policy.max_depth == 32
     assert policy.max_clock_skew == timedelta(seconds=60)
+    assert policy.max_event_age == timedelta(days=10958)
     assert policy.unknown_event_types == "accept"
 
 
@@ -28,6 +29,8 @@ def test_is_frozen() -> None:
         {"max_message_bytes": 0},
         {"max_depth": 1},
         {"max_clock_skew": timedelta(seconds=-1)},
+        {"max_event_age": timedelta(0)},
+        {"max_event_age": timedelta(seconds=-1)},
         {"unknown_event_types": "maybe"},
     ],
 )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from validators import Event, Policy, Reason, Rejection
-from validators.timestamps import in_future, parse_timestamp
+from validators.timestamps import in_future, parse_timestamp, too_old
 
 Run = Callable[..., Event | Rejection]
 UTC = timezone.utc
@@ -166,3 +166,60 @@ def test_offset_is_applied_before_the_skew_check(run: Run, seed: dict[str, Any])
     seed["timestamp"] = "2021-01-01T09:25:00-01:00"
     result = run(seed)
     assert isinstance(result, Rejection) and result.reason is Reason.TIMESTAMP_IN_FUTURE
+
+
+# --- age --------------------------------------------------------------------------------
+
+AGE = timedelta(days=30)
+
+
+def test_age_up_to_the_limit_is_allowed() -> None:
+    assert too_old(NOW - AGE, NOW, AGE) is None
+    assert too_old(NOW + SKEW, NOW, AGE) is None  # ahead of receipt is in_future's to judge
+
+
+def test_age_beyond_the_limit_is_too_old() -> None:
+    assert too_old(NOW - AGE - timedelta(microseconds=1), NOW, AGE) is not None
+    result = too_old(NOW - AGE - timedelta(hours=12), NOW, AGE)
+    assert result == Rejection(
+        Reason.TIMESTAMP_TOO_OLD, "timestamp: 30.5 days before receipt, more than the allowed 30 days"
+    )
+
+
+def test_naive_received_at_means_utc_for_the_age_too() -> None:
+    assert too_old(NOW - AGE - timedelta(seconds=1), NOW.replace(tzinfo=None), AGE) is not None
+    assert too_old(NOW - AGE + timedelta(seconds=1), NOW.replace(tzinfo=None), AGE) is None
+
+
+# Late in 2026, when the default was chosen; a fixed moment keeps these tests true later.
+RECEIVED_2026 = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:00:00.000000", "1970-01-01T00:00:00Z",
+                                  "1996-11-01T00:00:00Z"])
+def test_default_policy_refuses_sentinel_and_ancient_timestamps(seed: dict[str, Any], text: str) -> None:
+    import orjson
+
+    from validators import validate
+
+    seed["timestamp"] = text
+    result = validate(orjson.dumps(seed), received_at=RECEIVED_2026, policy=Policy())
+    assert isinstance(result, Rejection) and result.reason is Reason.TIMESTAMP_TOO_OLD, result
+    assert result.detail.endswith("more than the allowed 10958 days")
+
+
+@pytest.mark.parametrize("text", ["2021-01-01 09:15:27.243860", "2000-01-01T00:00:00Z",
+                                  "1997-01-01T00:00:00Z"])
+def test_default_policy_takes_the_seed_and_historical_imports(seed: dict[str, Any], text: str) -> None:
+    import orjson
+
+    from validators import validate
+
+    seed["timestamp"] = text
+    assert isinstance(validate(orjson.dumps(seed), received_at=RECEIVED_2026, policy=Policy()), Event)
+
+
+def test_the_age_is_checked_after_the_timestamp_parses(run: Run, seed: dict[str, Any]) -> None:
+    seed["timestamp"] = "0000-01-01T00:00:00Z"  # year 0 is no date at all, not an old one
+    result = run(seed)
+    assert isinstance(result, Rejection) and result.reason is Reason.INVALID_TIMESTAMP

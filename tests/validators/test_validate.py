@@ -41,6 +41,7 @@ EXAMPLES: list[tuple[Reason, bytes | None]] = [
     (Reason.UNKNOWN_EVENT_TYPE, SEED_BYTES.replace(b"pageview", b"pagefold")),
     (Reason.INVALID_TIMESTAMP, SEED_BYTES.replace(b"2021-01-01 09:15", b"2021-01-41 09:15")),
     (Reason.TIMESTAMP_IN_FUTURE, SEED_BYTES.replace(b"2021-01-01 09:15", b"2021-01-02 09:15")),
+    (Reason.TIMESTAMP_TOO_OLD, SEED_BYTES.replace(b"2021-01-01 09:15", b"0001-01-01 09:15")),
 ]
 
 
