@@ -24,7 +24,7 @@ SEED_BYTES = (
 
 # Reasons that only the worker produces; validate() must never return them for any input.
 WORKER_ONLY = {Reason.UNAUTHORIZED_APP, Reason.INTERNAL_ERROR, Reason.SINK_FAILED,
-               Reason.DUPLICATE_EVENT}
+               Reason.DUPLICATE_EVENT, Reason.KEY_MISMATCH, Reason.UNREADABLE_BATCH}
 
 STRICT = Policy(unknown_event_types="reject")
 
