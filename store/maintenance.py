@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from psycopg import AsyncConnection
 
@@ -17,11 +17,14 @@ class Upkeep:
     dropped: list[str]
     expired: int = 0
     """Rows deleted from the default partition for being older than the months kept."""
+    forgotten_ids: int = 0
+    """Client event ids forgotten for being older than the dedup window."""
 
 
-async def upkeep(dsn: str, today: date, *, ahead: int, retention_months: int) -> Upkeep:
+async def upkeep(dsn: str, today: date, *, ahead: int, retention_months: int,
+                 dedup_window: timedelta | None = None) -> Upkeep:
     """Ensure this month and `ahead` more; with `retention_months` > 0, drop older months and
-    the default partition's older rows."""
+    the default partition's older rows; with `dedup_window`, forget older client event ids."""
     async with await AsyncConnection.connect(dsn, autocommit=True) as conn:
         wanted = months_ahead(today, ahead)
         await ensure_months(conn, wanted)
@@ -31,4 +34,9 @@ async def upkeep(dsn: str, today: date, *, ahead: int, retention_months: int) ->
             first_kept = months_before(today, retention_months)
             dropped = await drop_before(conn, first_kept)
             expired = await expire_default(conn, first_kept)
-    return Upkeep(wanted, dropped, expired)
+        forgotten = 0
+        if dedup_window is not None:
+            cur = await conn.execute("DELETE FROM event_ids WHERE seen_at < now() - %s",
+                                     (dedup_window,))
+            forgotten = cur.rowcount
+    return Upkeep(wanted, dropped, expired, forgotten)

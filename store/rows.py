@@ -31,6 +31,9 @@ class EventRow:
     timestamp: datetime
     application_id: int | None
     source: Source
+    # The id came from the client (`event_id`), so another message may carry it too; a derived
+    # id is unique to where the message was read.
+    client_id: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class SessionRow:
     entry_page: str | None
     exit_page: str | None
     bounce: bool
+    state: bytes | None = None  # the worker's whole state, where a new owner picks it up
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,14 +22,15 @@ _EVENT_COLUMNS = ('id, session_id, category, name, data, "timestamp", applicatio
 _ERROR_COLUMNS = ('reason, detail, payload, headers, topic, "partition", "offset", received_at,'
                   " application_id, app_key_hash")
 _SESSION_COLUMNS = ("session_id, application_id, first_seen, last_seen, duration_seconds, "
-                    "event_count, pageviews, entry_page, exit_page, bounce")
+                    "event_count, pageviews, entry_page, exit_page, bounce, state")
 
 # Staging tables live as long as the connection and empty themselves at each commit: COPY lands
 # rows there, and one INSERT … SELECT moves them, deciding conflicts in the database.
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS events_in (
     id uuid, session_id text, category text, name text, data jsonb, "timestamp" timestamptz,
-    application_id bigint, received_at timestamptz, kafka_partition integer, kafka_offset bigint
+    application_id bigint, received_at timestamptz, kafka_partition integer, kafka_offset bigint,
+    client boolean
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS errors_in (
     reason text, detail text, payload bytea, headers jsonb, topic text, "partition" integer,
@@ -38,7 +39,7 @@ CREATE TEMP TABLE IF NOT EXISTS errors_in (
 CREATE TEMP TABLE IF NOT EXISTS sessions_in (
     session_id text, application_id bigint, first_seen timestamptz, last_seen timestamptz,
     duration_seconds double precision, event_count integer, pageviews integer, entry_page text,
-    exit_page text, bounce boolean
+    exit_page text, bounce boolean, state bytea
 ) ON COMMIT DELETE ROWS;
 """
 
@@ -51,7 +52,7 @@ ON CONFLICT (session_id) DO UPDATE SET
     last_seen = EXCLUDED.last_seen, duration_seconds = EXCLUDED.duration_seconds,
     event_count = EXCLUDED.event_count, pageviews = EXCLUDED.pageviews,
     entry_page = EXCLUDED.entry_page, exit_page = EXCLUDED.exit_page, bounce = EXCLUDED.bounce,
-    updated_at = now()
+    state = EXCLUDED.state, updated_at = now()
 WHERE sessions.event_count <= EXCLUDED.event_count
 """
 
@@ -123,7 +124,8 @@ class Writer:
                     for s in batch.sessions.values():
                         await cp.write_row((s.session_id, s.application_id, s.first_seen,
                                             s.last_seen, s.duration_seconds, s.event_count,
-                                            s.pageviews, s.entry_page, s.exit_page, s.bounce))
+                                            s.pageviews, s.entry_page, s.exit_page, s.bounce,
+                                            s.state))
                 await conn.execute(_UPSERT_SESSIONS)
             for i in batch.incidents:
                 await conn.execute("INSERT INTO incidents (kind, detail, started_at, ended_at, "
@@ -135,11 +137,14 @@ class Writer:
                              ) -> list[ErrorRow]:
         if not events:
             return []
-        async with conn.cursor().copy(f"COPY events_in ({_EVENT_COLUMNS}) FROM STDIN") as cp:
+        async with conn.cursor().copy(
+                f"COPY events_in ({_EVENT_COLUMNS}, client) FROM STDIN") as cp:
             for e in events:
                 s = e.source
                 await cp.write_row((e.id, e.session_id, e.category, e.name, e.data, e.timestamp,
-                                    e.application_id, s.received_at, s.partition, s.offset))
+                                    e.application_id, s.received_at, s.partition, s.offset,
+                                    e.client_id))
+        duplicates = await self._claim_client_ids(conn, events)
         cur = await conn.execute(f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS}"
                                  " FROM events_in ON CONFLICT DO NOTHING"
                                  f" RETURNING id, \"timestamp\", tableoid = '{DEFAULT}'::regclass")
@@ -150,12 +155,13 @@ class Writer:
                 # Expected outside the window; inside it, the month was dropped since the
                 # writer made it, and the next batch that meets it makes it again.
                 self._months.discard(month_of(ts.astimezone(UTC)))
-        if len(inserted) == len(events):
-            return []
+        if len(inserted) + len(duplicates) == len(events):
+            return duplicates
         # Rows that were not inserted exist already: read again from the same place they are
         # redeliveries, and leave no trace; from anywhere else they are duplicates, and each
         # such message still needs its row, in `errors`.
-        missing = [e for e in events if e.id not in inserted]
+        claimed_elsewhere = {id(e) for e in duplicates}
+        missing = [e for e in events if e.id not in inserted and id(e) not in claimed_elsewhere]
         cur = await conn.execute(
             "SELECT id, kafka_partition, kafka_offset FROM events WHERE id = ANY(%s)",
             ([e.id for e in missing],))
@@ -165,7 +171,30 @@ class Writer:
         return [ErrorRow(DUPLICATE_EVENT, f"event_id {e.id}: already stored from another message",
                          e.application_id, e.source)
                 for e in missing
-                if (e.source.partition, e.source.offset) not in stored.get(e.id, ())]
+                if (e.source.partition, e.source.offset) not in stored.get(e.id, ())
+                ] + duplicates
+
+    async def _claim_client_ids(self, conn: AsyncConnection, events: list[EventRow]
+                                ) -> list[ErrorRow]:
+        """Record where each client event id was first read; an id first read elsewhere makes
+        its event a duplicate, taken out of the rows to insert. The worker checked the ids
+        before; this catches what it could not know (another worker's batch in flight)."""
+        if not any(e.client_id for e in events):
+            return []
+        await conn.execute("INSERT INTO event_ids (id, kafka_partition, kafka_offset) "
+                           "SELECT DISTINCT ON (id) id, kafka_partition, kafka_offset "
+                           "FROM events_in WHERE client ORDER BY id, kafka_partition, "
+                           "kafka_offset ON CONFLICT (id) DO NOTHING")
+        cur = await conn.execute(
+            "DELETE FROM events_in i USING event_ids e WHERE i.client AND e.id = i.id AND "
+            "(e.kafka_partition, e.kafka_offset) <> (i.kafka_partition, i.kafka_offset) "
+            "RETURNING i.kafka_partition, i.kafka_offset, e.kafka_partition, e.kafka_offset")
+        first = {(p, o): (fp, fo) for p, o, fp, fo in await cur.fetchall()}
+        return [ErrorRow(DUPLICATE_EVENT, f"event_id {e.id}: already read at partition:offset "
+                         f"{first[(e.source.partition, e.source.offset)][0]}:"
+                         f"{first[(e.source.partition, e.source.offset)][1]}",
+                         e.application_id, e.source)
+                for e in events if (e.source.partition, e.source.offset) in first]
 
     async def _insert_errors(self, conn: AsyncConnection, errors: list[ErrorRow]) -> None:
         if not errors:

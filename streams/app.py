@@ -24,6 +24,7 @@ from store.maintenance import upkeep
 from store.replay import stored_session_events
 from store.rows import Batch, ErrorRow
 from store.partitions import Window
+from store.recall import Recall
 from store.writer import Writer
 from streams import fetching, gaps, rows
 from streams.apps import AppResolver
@@ -35,6 +36,10 @@ from streams.stalls import Stalls
 from validators import Policy
 
 log = logging.getLogger(__name__)
+
+# Messages handled together, and how long to wait for them to gather: at 2,000 events/s a
+# batch is about 40 messages, so the wait is what a message waits at low rates.
+TAKE, TAKE_WITHIN = 500, 0.02
 
 # Failures of one record's form, not of the batch's bytes: read past without an operator.
 RECORD_LEVEL = ("UnicodeDecodeError:",)
@@ -81,13 +86,6 @@ def create_app(settings: Settings) -> faust.App:
     # Session id -> Session bytes, in RocksDB and a changelog topic.
     sessions = app.Table("sessions", partitions=settings.topic_partitions,
                          key_type=bytes, value_type=bytes)
-    # Client event id -> where it was first read; forgotten after the dedup window.
-    window = int(settings.dedup_window.total_seconds())
-    seen_ids = app.Table("seen-event-ids", partitions=settings.topic_partitions,
-                         key_type=bytes, value_type=bytes, options={"ttl": window},
-                         extra_topic_configs={"cleanup.policy": "compact,delete",
-                                              "retention.ms": str(window * 1000)})
-
     async def dead_letters(errors: list[ErrorRow]) -> None:
         for e in errors:
             await dlq.send(key=None, value=rows.dead_letter(e), partition=e.source.partition)
@@ -111,7 +109,9 @@ def create_app(settings: Settings) -> faust.App:
                      on_stored=stored)
     ingest = Ingest(policy=policy_from(settings),
                     apps=AppResolver(settings.dsn, ttl=settings.app_cache_seconds),
-                    sink=sink, sessions=sessions, seen_ids=seen_ids)
+                    sink=sink, sessions=sessions,
+                    recall=Recall(settings.dsn, on_outage=lambda since, attempts:
+                                  sink.note_outage(since, attempts, "batches")))
     # Held while one message is handled, so a session rebuilt from the database is not
     # overwritten halfway by the ingest loop.
     handling = asyncio.Lock()
@@ -133,15 +133,16 @@ def create_app(settings: Settings) -> faust.App:
         return await asyncio.to_thread(gaps.read_hole, settings.kafka_bootstrap, settings.topic,
                                        partition, hole)
 
-    in_order = Sequencer(offsets, ingest.handle, resume_positions=resume_positions,
+    in_order = Sequencer(offsets, ingest.handle_batch, resume_positions=resume_positions,
                          read_hole=read_hole)
 
     @app.agent(events, name="ingest")
     async def ingest_events(stream: faust.StreamT[Any]) -> None:
-        # A message's offset is committed when its row is stored, not when it was read.
-        async for event in stream.events():
+        # In batches: what needs the database is asked once per batch. A message's offset is
+        # committed when its row is stored, not when it was read.
+        async for batch in stream.take_events(TAKE, within=TAKE_WITHIN):
             async with handling:
-                await in_order(event.message)
+                await in_order([event.message for event in batch])
 
     @app.agent(control, name="control")
     async def control_commands(stream: faust.StreamT[Any]) -> None:
@@ -216,7 +217,8 @@ def create_app(settings: Settings) -> faust.App:
         try:
             done = await upkeep(settings.dsn, datetime.now(UTC).date(),
                                 ahead=settings.partitions_ahead,
-                                retention_months=settings.retention_months)
+                                retention_months=settings.retention_months,
+                                dedup_window=settings.dedup_window)
         except Exception as exc:  # the next round tries again; rows still make their months
             log.warning("partition upkeep failed: %s", exc)
             return

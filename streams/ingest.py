@@ -1,23 +1,26 @@
-"""What the worker does with one message: check the app, validate, track the session, sink."""
+"""What the worker does with a batch of messages: check the app, validate, drop duplicates, track
+sessions, sink."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from monitor import worker_metrics as metrics
-from store.rows import ErrorRow, EventRow, SessionRow
+from store.recall import Recall
+from store.rows import ErrorRow, EventRow, SessionRow, Source
 from streams import rows
 from streams.apps import AppResolver
+from streams.local_state import LocalTable
 from streams.sessions import Session, already_applied, apply, rebuild
 from streams.sink import BatchSink
 from validators import Event, Policy, Reason, Rejection, validate
 
 log = logging.getLogger(__name__)
-
-Table = MutableMapping[bytes, bytes]
 
 
 def key_mismatch(key: bytes | None, session_id: str) -> Rejection | None:
@@ -32,51 +35,97 @@ def key_mismatch(key: bytes | None, session_id: str) -> Rejection | None:
                      "must be the session id, so a session's events share one partition")
 
 
-class Ingest:
-    """The per-message logic, apart from Faust's wiring so it reads top to bottom.
+@dataclass(slots=True)
+class _Judged:
+    """One message of a batch, and what the checks that need no state made of it."""
 
-    `sessions` (session id -> Session bytes) and `seen_ids` (client event id -> where it was
-    first read) are the worker's Faust tables; they must be written while the message being
-    handled is Faust's current event, which is how the agent calls `handle`.
+    message: Any
+    token: Any
+    src: Source
+    app_key: bytes | None
+    app_id: int | None
+    outcome: Event | Rejection
+
+
+class Ingest:
+    """The worker's logic for a batch of messages, apart from Faust's wiring so it reads top to
+    bottom: check the app, validate, drop duplicates, track sessions, hand rows to the sink.
+
+    Per message it does only the checks and the session arithmetic; what needs the database is
+    asked once per batch: where client event ids were first read (`event_ids`), and the stored
+    state of the sessions this worker has not checked since it took their partition. The
+    `sessions` Faust table is written in its local store only (streams/local_state.py).
     """
 
     def __init__(self, *, policy: Policy, apps: AppResolver, sink: BatchSink,
-                 sessions: Table, seen_ids: Table) -> None:
+                 sessions: Any, recall: Recall, max_remembered: int = 100_000) -> None:
         self.policy = policy
         self.apps = apps
         self.sink = sink
         self.sessions = sessions
-        self.seen_ids = seen_ids
+        self.local = LocalTable(sessions)
+        self.recall = recall
+        self._max = max_remembered
+        # Client event id -> (partition, offset) where it was first read: recent ones, and
+        # those of batches still being stored, which the database does not know yet.
+        self._first_reads: OrderedDict[UUID, tuple[int, int]] = OrderedDict()
+        # (partition, session id) -> the generation in which its local state was checked
+        # against the stored one; another worker may have moved it on in between.
+        self._checked: OrderedDict[tuple[int, str], int] = OrderedDict()
 
     async def handle(self, message: Any, token: Any) -> None:
-        """Turn one Kafka message into exactly one row for the sink, which releases `token`
-        once the row is stored."""
-        metrics.observe_received()
+        await self.handle_batch([(message, token)])
+
+    async def handle_batch(self, items: list[tuple[Any, Any]]) -> None:
+        """Turn each message into exactly one row for the sink, in order; the sink releases
+        each token once its row is stored."""
+        metrics.observe_received(len(items))
+        received_at = datetime.now(UTC)
+        judged = [await self._judge(message, token, received_at) for message, token in items]
+        await self._drop_duplicates(judged)
+        states = await self._session_states(judged)
+        touched: dict[str, Any] = {}  # session id -> the message of its last event here
+        for j in judged:
+            session: SessionRow | None = None
+            row: EventRow | ErrorRow
+            try:
+                if isinstance(j.outcome, Event):
+                    session = self._track(j, states)
+                    touched[j.outcome.session_id] = j.message
+                    row = rows.event_row(j.outcome, j.src, j.app_id)
+                else:
+                    row = rows.error_row(j.outcome, j.src, j.app_id, j.app_key)
+            except Exception as exc:  # one message's surprise must not stop its partition
+                row = self._internal_error(j, exc)
+            await self.sink.add(row, j.token, session)
+        for sid, message in touched.items():
+            state = states[sid]
+            if state is not None:
+                self.local.put(sid.encode(), state.to_bytes(), message)
+
+    async def _judge(self, message: Any, token: Any, received_at: datetime) -> _Judged:
         headers = list(message.headers.items() if isinstance(message.headers, dict)
                        else message.headers or [])
         app_key = next((v for k, v in headers if k == rows.APP_KEY_HEADER), None)
         src = rows.source(topic=message.topic, partition=message.partition,
                           offset=message.offset, payload=message.value, headers=headers,
-                          received_at=datetime.now(UTC), kafka_timestamp=message.timestamp)
-        app_id: int | None = None
-        session: SessionRow | None = None
-        row: EventRow | ErrorRow
+                          received_at=received_at, kafka_timestamp=message.timestamp)
+        j = _Judged(message, token, src, app_key, None, Rejection(Reason.INTERNAL_ERROR, ""))
         try:
             # Waits while the database is away; any other failure is this message's, below.
-            app_id = await self.apps.resolve(app_key)
-            outcome = self.judge(message.value, app_key, app_id, src.received_at,
-                                 message.partition, message.offset, message.key)
-            if isinstance(outcome, Event):
-                session = self.track(outcome, app_id, message.partition, message.offset)
-                row = rows.event_row(outcome, src, app_id)
-            else:
-                row = rows.error_row(outcome, src, app_id, app_key)
+            j.app_id = await self.apps.resolve(app_key)
+            j.outcome = self.judge(message.value, app_key, j.app_id, received_at, message.key)
         except Exception as exc:  # one message's surprise must not stop its partition
             log.exception("%s[%d] offset=%d: unexpected failure", message.topic,
                           message.partition, message.offset)
-            row = rows.error_row(Rejection(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"),
-                                 src, app_id, app_key)
-        await self.sink.add(row, token, session)
+            j.outcome = Rejection(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+        return j
+
+    def _internal_error(self, j: _Judged, exc: Exception) -> ErrorRow:
+        log.exception("%s[%d] offset=%d: unexpected failure", j.src.topic, j.src.partition,
+                      j.src.offset)
+        return rows.error_row(Rejection(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"),
+                              j.src, j.app_id, j.app_key)
 
     async def set_aside(self, message: Any, token: Any, why: str) -> None:
         """One message of a batch the consumer could not read, kept as an error row with the
@@ -97,46 +146,78 @@ class Ingest:
                                            None, app_key), token)
 
     def judge(self, value: bytes | None, app_key: bytes | None, app_id: int | None,
-              received_at: datetime, partition: int, offset: int,
-              key: bytes | None = None) -> Event | Rejection:
+              received_at: datetime, key: bytes | None = None) -> Event | Rejection:
+        """What needs no state: the app, the message, its key."""
         if app_id is None:
             why = "missing" if not app_key else "unknown or revoked key"
             return Rejection(Reason.UNAUTHORIZED_APP, f"header {rows.APP_KEY_HEADER}: {why}")
         outcome = validate(value, received_at=received_at, policy=self.policy)
         if isinstance(outcome, Event):
-            mismatch = key_mismatch(key, outcome.session_id)
-            if mismatch is not None:
-                return mismatch
-            elsewhere = self.first_read_elsewhere(outcome, partition, offset)
-            if elsewhere is not None:
-                return Rejection(Reason.DUPLICATE_EVENT, f"event_id {outcome.event_id}: already "
-                                 f"read at partition:offset {elsewhere}")
+            return key_mismatch(key, outcome.session_id) or outcome
         return outcome
 
-    def first_read_elsewhere(self, event: Event, partition: int, offset: int) -> str | None:
-        """Where this client event id was read before, if not here; remembers it otherwise."""
-        if event.event_id is None:
-            return None  # a derived id is unique to its place by construction
-        key = event.event_id.bytes
-        here = f"{partition}:{offset}".encode()
-        before = self.seen_ids.get(key)
-        if before is None:
-            self.seen_ids[key] = here
-            return None
-        return None if before == here else before.decode()
+    async def _drop_duplicates(self, judged: list[_Judged]) -> None:
+        """An event whose client id was first read from another message is a duplicate. Ids
+        not remembered here are asked of the database in one query."""
+        events = [j for j in judged if isinstance(j.outcome, Event) and j.outcome.event_id]
+        unknown = list({j.outcome.event_id for j in events  # type: ignore[union-attr]
+                        if j.outcome.event_id not in self._first_reads})  # type: ignore[union-attr]
+        stored = await self.recall.first_reads(unknown)  # type: ignore[arg-type]
+        for j in events:
+            eid = j.outcome.event_id  # type: ignore[union-attr]
+            here = (j.src.partition, j.src.offset)
+            first = self._first_reads.get(eid) or stored.get(eid)
+            if first is None or first == here:
+                self._remember(self._first_reads, eid, first or here)
+            else:
+                self._remember(self._first_reads, eid, first)
+                j.outcome = Rejection(Reason.DUPLICATE_EVENT, f"event_id {eid}: already read "
+                                      f"at partition:offset {first[0]}:{first[1]}")
 
-    def track(self, event: Event, app_id: int | None, partition: int, offset: int) -> SessionRow:
-        key = event.session_id.encode()
-        raw = self.sessions.get(key)
-        state = Session.from_bytes(raw) if raw is not None else None
-        if state is None or not already_applied(state, partition, offset):
-            state = apply(state, event, application_id=app_id, partition=partition,
-                          offset=offset)
-            self.sessions[key] = state.to_bytes()
+    async def _session_states(self, judged: list[_Judged]) -> dict[str, Session | None]:
+        """Each session's state before this batch: the local one, or the stored one where the
+        local one was not checked in this generation and the stored one is further on."""
+        states: dict[str, Session | None] = {}
+        unchecked: dict[str, tuple[int, int]] = {}  # session id -> (partition, generation)
+        for j in judged:
+            if not isinstance(j.outcome, Event) or j.outcome.session_id in states:
+                continue
+            sid, p = j.outcome.session_id, j.src.partition
+            raw = self.local.get(sid.encode(), j.message)
+            states[sid] = Session.from_bytes(raw) if raw is not None else None
+            generation = getattr(j.token, "generation", 0)
+            if self._checked.get((p, sid)) != generation:
+                unchecked[sid] = (p, generation)
+        stored = await self.recall.session_states(list(unchecked))
+        for sid, (p, generation) in unchecked.items():
+            raw = stored.get(sid)
+            if raw is not None:
+                theirs, ours = Session.from_bytes(raw), states[sid]
+                if ours is None or ours.partition != theirs.partition or \
+                        ours.offset < theirs.offset:
+                    states[sid] = theirs
+            self._remember(self._checked, (p, sid), generation)
+        return states
+
+    def _track(self, j: _Judged, states: dict[str, Session | None]) -> SessionRow:
+        event: Event = j.outcome  # type: ignore[assignment]
+        state = states[event.session_id]
+        p, o = j.src.partition, j.src.offset
+        if state is None or not already_applied(state, p, o):
+            state = apply(state, event, application_id=j.app_id, partition=p, offset=o)
+            states[event.session_id] = state
         return rows.session_row(state)
+
+    def _remember(self, lru: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        lru[key] = value
+        lru.move_to_end(key)
+        if len(lru) > self._max:
+            lru.popitem(last=False)
 
     def forget(self, session_id: str) -> None:
         self.sessions.pop(session_id.encode(), None)
+        for key in [k for k in self._checked if k[1] == session_id]:
+            del self._checked[key]
 
     async def rebuild(self, session_id: str, stored: list[Any]) -> None:
         """Replace a session's state with one rebuilt from its stored events."""

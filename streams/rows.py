@@ -55,6 +55,7 @@ def event_row(event: Event, src: Source, application_id: int | None) -> EventRow
         timestamp=event.timestamp,
         application_id=application_id,
         source=src,
+        client_id=event.event_id is not None,
     )
 
 
@@ -70,7 +71,7 @@ def error_row(rejection: Rejection, src: Source, application_id: int | None,
 def session_row(s: Session) -> SessionRow:
     return SessionRow(s.session_id, s.application_id, s.first_seen, s.last_seen,
                       s.duration_seconds, s.event_count, s.pageviews, s.entry_page, s.exit_page,
-                      s.bounce)
+                      s.bounce, s.to_bytes())
 
 
 # Base64 grows a payload by a third: past this, the dead letter would pass the producer's 1 MB

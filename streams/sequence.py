@@ -16,6 +16,9 @@ from streams.offsets import Handled, OffsetTracker
 
 log = logging.getLogger(__name__)
 
+# Messages with their tokens, in the order they are to be handled.
+Items = list[tuple[Any, Handled]]
+HandleBatch = Callable[[Items], Awaitable[None]]
 Handle = Callable[[Any, Handled], Awaitable[None]]
 # Where the group resumes each partition of the input topic, by partition number.
 ResumePositions = Callable[[], Awaitable[dict[int, int]]]
@@ -42,7 +45,7 @@ class Sequencer:
     a session that took in a later event already leaves them out of its counts, as it would
     for the partition's next owner (streams/sessions.py), and `rebuild_session` recounts it."""
 
-    def __init__(self, offsets: OffsetTracker, handle: Handle, *,
+    def __init__(self, offsets: OffsetTracker, handle: HandleBatch, *,
                  resume_positions: ResumePositions, read_hole: ReadHole,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.offsets = offsets
@@ -55,18 +58,23 @@ class Sequencer:
         self._resumed: tuple[int, dict[int, int]] | None = None
         self._unread: dict[Hashable, list[_Unread]] = {}
 
-    async def __call__(self, message: Any) -> None:
-        h = Handled(message.tp, message.offset, message.generation_id or 0)
-        if self.offsets.starting(h):
-            self.offsets.begin(h.tp, h.generation,
-                               await self._resume_at(h.generation, message.partition))
-        if h.tp in self._unread:
-            await self._retry(h, message)
-        hole = self.offsets.hole_before(h)
-        if hole is not None:
-            await self._fill(h, message, hole)
-        self.offsets.handled(h)
-        await self._handle(message, h)
+    async def __call__(self, messages: list[Any]) -> None:
+        """Hand a batch of delivered messages over in one call, each after what Faust
+        skipped before it."""
+        items: Items = []
+        for message in messages:
+            h = Handled(message.tp, message.offset, message.generation_id or 0)
+            if self.offsets.starting(h):
+                self.offsets.begin(h.tp, h.generation,
+                                   await self._resume_at(h.generation, message.partition))
+            if h.tp in self._unread:
+                items += await self._retry(h, message)
+            hole = self.offsets.hole_before(h)
+            if hole is not None:
+                items += await self._fill(h, message, hole)
+            self.offsets.handled(h)
+            items.append((message, h))
+        await self._handle(items)
 
     async def set_aside(self, tp: Any, generation: int, batch: range,
                         records: list[Record] | None, set_aside: Handle) -> None:
@@ -80,7 +88,7 @@ class Sequencer:
             self.offsets.begin(tp, generation, await self._resume_at(generation, tp.partition))
         hole = self.offsets.hole_before(h)
         if hole is not None:
-            await self._fill(h, first, hole)
+            await self._handle(await self._fill(h, first, hole))
         for record in records or [first]:
             token = Handled(tp, record.offset, generation)
             self.offsets.handled(token)
@@ -92,7 +100,7 @@ class Sequencer:
             self._resumed = (generation, await self._resume_positions())
         return self._resumed[1][partition]
 
-    async def _fill(self, h: Handled, message: Any, hole: range) -> None:
+    async def _fill(self, h: Handled, message: Any, hole: range) -> Items:
         where = f"{message.topic}[{message.partition}]"
         log.warning("%s: offsets %d to %d were not handed over; reading them from the broker",
                     where, hole.start, hole.stop - 1)
@@ -108,11 +116,12 @@ class Sequencer:
                       "retrying with backoff", where, hole.start, hole.stop - 1, exc, hole.start)
             metrics.holes.labels("unreadable").inc()
             self._count_open()
-            return
-        await self._handle_hole(h, hole, records)
+            return []
+        return self._hole_items(h, hole, records)
 
-    async def _retry(self, h: Handled, message: Any) -> None:
+    async def _retry(self, h: Handled, message: Any) -> Items:
         """Try again the unread holes of `h`'s partition whose wait is over."""
+        items: Items = []
         kept: list[_Unread] = []
         for u in self._unread.pop(h.tp):
             if h.generation > u.generation:
@@ -134,18 +143,21 @@ class Sequencer:
                 continue
             log.warning("%s: offsets %d to %d read at attempt %d; commits go on", u.where,
                         u.hole.start, u.hole.stop - 1, u.attempts + 1)
-            await self._handle_hole(Handled(h.tp, u.hole.start, u.generation), u.hole, records)
+            items += self._hole_items(Handled(h.tp, u.hole.start, u.generation), u.hole, records)
         if kept:
             self._unread[h.tp] = kept
         self._count_open()
+        return items
 
-    async def _handle_hole(self, h: Handled, hole: range, records: list[Record]) -> None:
+    def _hole_items(self, h: Handled, hole: range, records: list[Record]) -> Items:
+        items: Items = []
         for record in records:
             filled = Handled(h.tp, record.offset, h.generation)
             self.offsets.handled(filled)
-            await self._handle(record, filled)
+            items.append((record, filled))
         self.offsets.closed(h, hole)
         metrics.holes.labels("read").inc()
+        return items
 
     def _count_open(self) -> None:
         metrics.holes_open.set(sum(len(us) for us in self._unread.values()))

@@ -98,7 +98,7 @@ class BatchSink:
         """
         async with self._lock:
             await self._settle()
-            if not self._messages and not self._batch.sessions:
+            if not self._messages and not self._batch.sessions and not self._batch.incidents:
                 return
             # Swap first: rows added while we write go to the next batch.
             batch, messages = self._batch, self._messages
@@ -196,6 +196,14 @@ class BatchSink:
             if attempts:
                 await self._record_outage(since, attempts)
             return extra
+
+    async def note_outage(self, since: datetime, attempts: int, what: str) -> None:
+        """An outage waited out elsewhere (`what` waited): recorded with the next batch."""
+        self._batch.incidents.append(Incident(
+            "database_unavailable", f"{what} waited for the database; {attempts} failed attempts",
+            since, datetime.now(UTC), attempts))
+        if self._oldest is None:
+            self._oldest = self._clock()
 
     async def _record_outage(self, since: datetime, attempts: int) -> None:
         incident = Incident("database_unavailable",

@@ -14,7 +14,8 @@ def run(settings: Settings, _args: argparse.Namespace) -> int:
 
     done = asyncio.run(upkeep(settings.dsn, datetime.now(UTC).date(),
                               ahead=settings.partitions_ahead,
-                              retention_months=settings.retention_months))
+                              retention_months=settings.retention_months,
+                              dedup_window=settings.dedup_window))
     print("partitions ensured: " + ", ".join(m.strftime("%Y-%m") for m in done.ensured))
     print("partitions dropped: " + (", ".join(done.dropped) or "none"))
     print(f"expired events without a month of their own: {done.expired}")

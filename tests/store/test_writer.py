@@ -147,3 +147,42 @@ async def test_a_value_psycopg_refuses_before_sending_is_a_refusal_of_the_rows(
     with pytest.raises(RowsRejected, match="NUL"):
         await writer.write(Batch([], [bad], {}, []))
     await writer.close()
+
+
+async def test_a_client_id_first_read_elsewhere_is_a_duplicate_whatever_its_time(
+        database: str) -> None:
+    """The events table cannot hold an id unique across its months; `event_ids` can."""
+    from dataclasses import replace
+
+    writer = Writer(database)
+    [first] = rows("s", 1)
+    first = replace(first, client_id=True)
+    later = replace(first, timestamp=first.timestamp + timedelta(days=40),
+                    source=Source("t", 3, 99, b"{}", "{}", T0))
+    assert await writer.write(Batch([first], [], {}, [])) == []
+    assert await writer.write(Batch([first], [], {}, [])) == []  # redelivered: nothing
+    [dup] = await writer.write(Batch([later], [], {}, []))
+    assert dup.reason == DUPLICATE_EVENT and "0:0" in dup.detail
+    both = replace(first, id=uuid4(), source=Source("t", 1, 5, b"{}", "{}", T0))
+    again = replace(both, source=Source("t", 1, 6, b"{}", "{}", T0))
+    [dup] = await writer.write(Batch([both, again], [], {}, []))  # twice in one batch
+    assert dup.source.offset == 6
+    await writer.close()
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM errors").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM event_ids").fetchone() == (2,)
+
+
+async def test_upkeep_forgets_client_ids_older_than_the_dedup_window(database: str) -> None:
+    from dataclasses import replace
+
+    writer = Writer(database)
+    await writer.write(Batch([replace(e, client_id=True) for e in rows("s", 3)], [], {}, []))
+    await writer.close()
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("UPDATE event_ids SET seen_at = now() - interval '8 days' "
+                     "WHERE kafka_offset < 2")
+    done = await upkeep(database, date.today(), ahead=0, retention_months=0,
+                        dedup_window=timedelta(days=7))
+    assert done.forgotten_ids == 2

@@ -10,6 +10,7 @@ import orjson
 import psycopg
 
 from store import applications
+from store.recall import Recall
 from store.writer import Writer
 from streams.apps import AppResolver
 from streams.gaps import Record
@@ -41,7 +42,7 @@ async def test_an_app_check_that_fails_unexpectedly_is_an_internal_error_row(
     resolver = AppResolver(database)
     ingest = Ingest(policy=Policy(), apps=resolver,
                     sink=BatchSink(writer, release=release, max_rows=100, max_wait=60),
-                    sessions={}, seen_ids={})
+                    sessions={}, recall=Recall(database))
     await ingest.handle(message(0, key), "first")  # must not raise: the agent would stop
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("ALTER TABLE applications_away RENAME TO applications")

@@ -59,8 +59,8 @@ def sequencer(broker: Broker, **clock: Callable[[], float]
               ) -> tuple[Sequencer, list[Handled]]:
     seen: list[Handled] = []
 
-    async def handle(message: object, h: Handled) -> None:
-        seen.append(h)
+    async def handle(items: list[tuple[object, Handled]]) -> None:
+        seen.extend(h for _, h in items)
 
     return Sequencer(OffsetTracker(), handle, resume_positions=broker.resume_positions,
                      read_hole=broker.read_hole, **clock), seen
@@ -70,17 +70,30 @@ async def test_in_order_messages_pass_straight_through() -> None:
     broker = Broker(resume_at=5, offsets=range(0, 20))
     seq, seen = sequencer(broker)
     for o in range(5, 9):
-        await seq(Message(o))
+        await seq([Message(o)])
     assert [h.offset for h in seen] == [5, 6, 7, 8] and broker.reads == []
     seq.offsets.stored(seen)
     assert seq.offsets.committable(1) == {("events", 0): 9}
+
+
+async def test_a_batch_is_handed_over_in_one_call_with_a_hole_filled_in_place() -> None:
+    broker = Broker(resume_at=5, offsets=range(0, 20))
+    calls: list[list[int]] = []
+
+    async def handle(items: list[tuple[object, Handled]]) -> None:
+        calls.append([h.offset for _, h in items])
+
+    seq = Sequencer(OffsetTracker(), handle, resume_positions=broker.resume_positions,
+                    read_hole=broker.read_hole)
+    await seq([Message(5), Message(6), Message(9), Message(10)])
+    assert calls == [[5, 6, 7, 8, 9, 10]] and broker.reads == [range(7, 9)]
 
 
 async def test_what_faust_skipped_is_read_and_handled_first() -> None:
     broker = Broker(resume_at=5, offsets=range(0, 20))
     seq, seen = sequencer(broker)
     for o in (8, 9, 12):  # 5-7 skipped at the start, 10-11 in the middle
-        await seq(Message(o))
+        await seq([Message(o)])
     assert broker.reads == [range(5, 8), range(10, 12)]
     assert [h.offset for h in seen] == [5, 6, 7, 8, 9, 10, 11, 12]
     seq.offsets.stored(seen)
@@ -92,7 +105,7 @@ async def test_offsets_the_broker_has_no_record_for_are_passed() -> None:
     broker.offsets -= {3}  # a transaction marker
     seq, seen = sequencer(broker)
     for o in (0, 1, 2, 4):
-        await seq(Message(o))
+        await seq([Message(o)])
     assert broker.reads == [range(3, 4)]
     seq.offsets.stored(seen)
     assert seq.offsets.committable(1) == {("events", 0): 5}
@@ -102,7 +115,7 @@ async def test_an_unreadable_hole_holds_the_commit_below_it() -> None:
     broker = Broker(resume_at=0, offsets=range(0, 20), failing=True)
     seq, seen = sequencer(broker)
     for o in (0, 1, 4, 5):
-        await seq(Message(o))
+        await seq([Message(o)])
     assert broker.reads == [range(2, 4)]  # tried once, not again for each later message
     assert [h.offset for h in seen] == [0, 1, 4, 5]
     seq.offsets.stored(seen)
@@ -112,12 +125,12 @@ async def test_an_unreadable_hole_holds_the_commit_below_it() -> None:
 async def test_where_partitions_resume_is_asked_once_per_generation() -> None:
     broker = Broker(resume_at=0, offsets=range(0, 20))
     seq, seen = sequencer(broker)
-    await seq(Message(0))
-    await seq(Message(0, partition=1))
+    await seq([Message(0)])
+    await seq([Message(0, partition=1)])
     assert broker.asked == 1
     broker.resume_at = 7  # another worker stored and committed up to 7 meanwhile
-    await seq(Message(7, generation_id=2))
-    await seq(Message(1, generation_id=1))  # a straggler of generation 1: handled, not counted
+    await seq([Message(7, generation_id=2)])
+    await seq([Message(1, generation_id=1)])  # a straggler of generation 1: handled, not counted
     assert broker.asked == 2 and broker.reads == []
     seq.offsets.stored(seen)
     assert seq.offsets.committable(2) == {("events", 0): 8}
@@ -134,11 +147,11 @@ async def test_an_unreadable_hole_is_retried_with_backoff_until_read(
     seq, seen = sequencer(broker, clock=lambda: now[0])
     with caplog.at_level(logging.INFO, logger="streams.sequence"):
         for o in (0, 1, 4, 5):
-            await seq(Message(o))
+            await seq([Message(o)])
         assert broker.reads == [range(2, 4)] and open_holes() == 1
         for o in range(6, 12):  # each later message checks; the broker answers at the 4th try
             now[0] += 60.0
-            await seq(Message(o))
+            await seq([Message(o)])
     assert broker.reads == [range(2, 4)] * 4
     assert [h.offset for h in seen] == [0, 1, 4, 5, 6, 7, 2, 3, 8, 9, 10, 11]
     seq.offsets.stored(seen)
@@ -154,17 +167,17 @@ async def test_a_retry_waits_for_its_backoff() -> None:
     now = [0.0]
     seq, _seen = sequencer(broker, clock=lambda: now[0])
     for o in (0, 1, 4, 5):
-        await seq(Message(o))
+        await seq([Message(o)])
     now[0] = 0.9
-    await seq(Message(6))
+    await seq([Message(6)])
     assert len(broker.reads) == 1  # the first wait is 1 s
     now[0] = 1.0
-    await seq(Message(7))
+    await seq([Message(7)])
     now[0] = 2.9
-    await seq(Message(8))
+    await seq([Message(8)])
     assert len(broker.reads) == 2  # the second is twice as long
     now[0] = 3.0
-    await seq(Message(9))
+    await seq([Message(9)])
     assert len(broker.reads) == 3
 
 
@@ -173,9 +186,9 @@ async def test_a_new_generation_ends_the_retries_of_the_old_one() -> None:
     now = [0.0]
     seq, seen = sequencer(broker, clock=lambda: now[0])
     for o in (0, 1, 4):
-        await seq(Message(o))
+        await seq([Message(o)])
     assert open_holes() == 1
     broker.failing, broker.resume_at = False, 2
     now[0] += 600.0
-    await seq(Message(2, generation_id=2))  # the group resumes below the hole: read again
+    await seq([Message(2, generation_id=2)])  # the group resumes below the hole: read again
     assert broker.reads == [range(2, 4)] and open_holes() == 0

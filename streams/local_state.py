@@ -1,0 +1,56 @@
+"""The worker's session table, read and written in its local store only, once per batch.
+
+A Faust table write produces a changelog record, and that produce path was most of the cost of
+an event. The session state needs none: its last stored state goes to PostgreSQL in the
+transaction of its events (`sessions.state`), and a worker that takes a partition over picks a
+session up from there when the stored state is newer than its own (streams/ingest.py). Faust's
+stores place a key by the partition of the current event; a batch has many, so each access
+names the message it is for.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from faust.streams import _current_event
+
+
+class _Origin:
+    """What a Faust store reads of the current event: its message's topic and partition."""
+
+    __slots__ = ("message", "__weakref__")
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+
+@contextmanager
+def _as_current(message: Any) -> Iterator[None]:
+    origin = _Origin(message)
+    token = _current_event.set(weakref.ref(origin))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+class LocalTable:
+    """A Faust table's own store: no changelog record, no sensors, placed by `message`."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, key: bytes, message: Any) -> bytes | None:
+        with _as_current(message):
+            return self._store.get(key)  # type: ignore[no-any-return]
+
+    def put(self, key: bytes, value: bytes, message: Any) -> None:
+        with _as_current(message):
+            self._store[key] = value
+
+    @property
+    def _store(self) -> Any:
+        return getattr(self._table, "data", self._table)  # a plain dict in unit tests
