@@ -3,29 +3,57 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from eye.processes import ROOT
+from eye.settings import Settings
 from store import databases
 
 RESULTS = ROOT / "bench" / "results"
 STATE = ROOT / ".cache" / "bench"
-KAFKA_PORT, PG_PORT = 19092, 15432  # the test services' ports: a `make up` stack is left alone
+# The test services' ports by default: a `make up` stack is left alone, and a broker or database
+# that `make test` left running is used as it is. Other ports give services of the bench's own.
+TEST_KAFKA_PORT, TEST_PG_PORT = 19092, 15432
+KAFKA_PORT = int(os.environ.get("EYE_BENCH_KAFKA_PORT", TEST_KAFKA_PORT))
+PG_PORT = int(os.environ.get("EYE_BENCH_PG_PORT", TEST_PG_PORT))
 
 
-def start_services() -> tuple[str, str]:
-    """Start (or reuse) the broker and database; return bootstrap and admin DSN."""
-    for script, name, env in (("kafka.sh", "kafka", {}), ("postgres.sh", "postgres", {})):
-        port = KAFKA_PORT if name == "kafka" else PG_PORT
-        subprocess.run([str(ROOT / "scripts" / script), "start",
-                        str(ROOT / ".cache" / "test" / name), str(port)], check=True,
-                       env={**env, "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
-    return f"127.0.0.1:{KAFKA_PORT}", f"postgresql://eye:eye@127.0.0.1:{PG_PORT}/eye"
+def _script(name: str, *args: str) -> int:
+    return subprocess.run([str(ROOT / "scripts" / name), *args],
+                          env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"}).returncode
+
+
+@contextmanager
+def services() -> Iterator[tuple[str, str]]:
+    """The broker and database (bootstrap, admin DSN): started when not running, and then
+    stopped again at the end, however the benchmark ends; ones already running are left so."""
+    started: list[tuple[str, str, str]] = []
+    try:
+        for script, port, test_port in (("kafka.sh", KAFKA_PORT, TEST_KAFKA_PORT),
+                                        ("postgres.sh", PG_PORT, TEST_PG_PORT)):
+            name = script.removesuffix(".sh")
+            folder = (ROOT / ".cache" / "test" / name if port == test_port
+                      else STATE / f"{name}-{port}")
+            args = (str(folder), str(port))
+            if _script(script, "status", *args) != 0:
+                started.append((script, *args))
+                if _script(script, "start", *args) != 0:
+                    raise RuntimeError(f"scripts/{script} start {' '.join(args)} failed")
+        yield f"127.0.0.1:{KAFKA_PORT}", f"postgresql://eye:eye@127.0.0.1:{PG_PORT}/eye"
+    finally:
+        for script, *args in reversed(started):
+            _script(script, "stop", *args)
 
 
 def fresh_database(admin_dsn: str, prefix: str = "eye_bench") -> str:
@@ -36,25 +64,54 @@ def drop_database(admin_dsn: str, dsn: str) -> None:
     databases.drop(admin_dsn, dsn)
 
 
-def machine() -> dict[str, Any]:
-    import os
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
-    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+
+def settings_for(bootstrap: str, dsn: str, tag: str) -> Settings:
+    """A worker's settings with topics, group, state folder and web port of its own."""
+    return Settings(kafka_bootstrap=bootstrap, database_url=dsn, topic=f"bench-{tag}",
+                    dlq_topic=f"bench-{tag}-dlq", control_topic=f"bench-{tag}-control",
+                    consumer_group=f"bench-{tag}", worker_port=free_port(),
+                    state_dir=STATE / f"worker-{tag}")
+
+
+def count(dsn: str) -> int:
+    """Rows stored so far: events and errors (every message ends as exactly one)."""
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT (SELECT count(*) FROM events) + "
+                           "(SELECT count(*) FROM errors)").fetchone()
+    return int(row[0]) if row else 0
+
+
+def machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    # Other work on the machine moves the figures: the load average tells how much there was.
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "cpu": cpu,
+            "load_average_1m": round(os.getloadavg()[0], 2),
             "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
 
 
 def write_results(name: str, results: dict[str, Any], table: list[tuple[str, str]],
-                  notes: str = "") -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+                  notes: str = "", out: Path | None = None) -> Path:
+    """bench/results/NAME.json and .md, or OUT.json and OUT.md when `out` is given."""
+    out = out or RESULTS / name
+    out.parent.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python -m bench." + name, *sys.argv[1:]])
     doc = {"command": command, "machine": machine(), **results}
-    (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    out.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    m = doc["machine"]
     lines = [f"# {name}", "", f"Command: `{command}`", "",
-             f"Machine: {doc['machine']['cpus']} CPUs, Python {doc['machine']['python']}, "
-             f"{doc['machine']['date']}", "", "| measure | value |", "|---|---|"]
+             f"Machine: {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, load average "
+             f"{m['load_average_1m']} at the end, {m['date']}", "",
+             "| measure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in table]
     if notes:
         lines += ["", notes]
-    path = RESULTS / f"{name}.md"
+    path = out.with_suffix(".md")
     path.write_text("\n".join(lines) + "\n")
     return path

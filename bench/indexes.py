@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from bench.common import drop_database, fresh_database, start_services, write_results
+from bench.common import drop_database, fresh_database, services, write_results
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 SPAN_DAYS = 28
@@ -64,35 +64,38 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--runs", type=int, default=200)
     args = ap.parse_args()
-    _, admin = start_services()
-    dsn = fresh_database(admin)
-    load(dsn, args.events)
-    rnd = random.Random(5)
-    hours = [T0 + timedelta(seconds=rnd.randrange((SPAN_DAYS - 1) * 86400)) for _ in range(args.runs)]
-    page_windows = [(h, h + timedelta(hours=1)) for h in hours]
-    day_windows = [(h, h + timedelta(days=1)) for h in hours]
-    variants = {
-        "btree": 'CREATE INDEX events_time ON events ("timestamp", id)',
-        "brin": 'CREATE INDEX events_time ON events USING brin ("timestamp")',
-    }
-    results: dict[str, dict[str, float]] = {}
-    for name, ddl in variants.items():
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("DROP INDEX IF EXISTS events_time")
-            t = time.perf_counter()
-            conn.execute(ddl)
-            build = time.perf_counter() - t
-            conn.execute("ANALYZE events")
-            size = conn.execute("SELECT sum(pg_relation_size(indexrelid)) FROM pg_index "
-                                "WHERE indexrelid::regclass::text LIKE 'events_2026_03_timestamp%%'"
-                                ).fetchone()[0]  # type: ignore[index]
-        timed(dsn, PAGE, page_windows[:20])  # warm the cache
-        page_ms, count_ms = timed(dsn, PAGE, page_windows), timed(dsn, COUNT, day_windows)
-        results[name] = {"index_mb": size / 2**20, "build_s": build,
-                         "page_p50_ms": p(page_ms, 50), "page_p95_ms": p(page_ms, 95),
-                         "day_count_p50_ms": p(count_ms, 50), "day_count_p95_ms": p(count_ms, 95)}
-        print(name, results[name], flush=True)
-    drop_database(admin, dsn)
+    with services() as (_, admin):
+        dsn = fresh_database(admin)
+        load(dsn, args.events)
+        rnd = random.Random(5)
+        hours = [T0 + timedelta(seconds=rnd.randrange((SPAN_DAYS - 1) * 86400))
+                 for _ in range(args.runs)]
+        page_windows = [(h, h + timedelta(hours=1)) for h in hours]
+        day_windows = [(h, h + timedelta(days=1)) for h in hours]
+        variants = {
+            "btree": 'CREATE INDEX events_time ON events ("timestamp", id)',
+            "brin": 'CREATE INDEX events_time ON events USING brin ("timestamp")',
+        }
+        results: dict[str, dict[str, float]] = {}
+        for name, ddl in variants.items():
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute("DROP INDEX IF EXISTS events_time")
+                t = time.perf_counter()
+                conn.execute(ddl)
+                build = time.perf_counter() - t
+                conn.execute("ANALYZE events")
+                size = conn.execute(
+                    "SELECT sum(pg_relation_size(indexrelid)) FROM pg_index "
+                    "WHERE indexrelid::regclass::text LIKE 'events_2026_03_timestamp%%'"
+                ).fetchone()[0]  # type: ignore[index]
+            timed(dsn, PAGE, page_windows[:20])  # warm the cache
+            page_ms, count_ms = timed(dsn, PAGE, page_windows), timed(dsn, COUNT, day_windows)
+            results[name] = {"index_mb": size / 2**20, "build_s": build,
+                             "page_p50_ms": p(page_ms, 50), "page_p95_ms": p(page_ms, 95),
+                             "day_count_p50_ms": p(count_ms, 50),
+                             "day_count_p95_ms": p(count_ms, 95)}
+            print(name, results[name], flush=True)
+        drop_database(admin, dsn)
     b, r = results["btree"], results["brin"]
     table = [("rows", f"{args.events:,} over {SPAN_DAYS} days, in arrival order")]
     for key, label in (("index_mb", "index size (MB)"), ("build_s", "build (s)"),

@@ -17,8 +17,9 @@ from typing import Any
 
 import psycopg
 
-from bench.common import STATE, drop_database, fresh_database, start_services, write_results
-from bench.ingest import count, generate, produce, settings_for
+from bench import load
+from bench.common import (STATE, count, drop_database, fresh_database, services, settings_for,
+                          write_results)
 from eye.kafka import ensure_topics
 from eye.processes import WorkerProcess
 from store import applications
@@ -42,9 +43,9 @@ def spawn(settings: Any, n: int, port0: int) -> list[WorkerProcess]:
     return out
 
 
-def throughput(bootstrap: str, admin: str, events: list[dict[str, Any]], n: int) -> float:
+def throughput(bootstrap: str, admin: str, events: list[load.Planned], n: int) -> float:
     settings, dsn, key = setup(bootstrap, admin)
-    produce(settings, events, key)
+    load.prefill(bootstrap, settings.topic, key, events)
     ws = spawn(settings, n, 16100)
     started = time.perf_counter()
     for w in ws:
@@ -58,9 +59,9 @@ def throughput(bootstrap: str, admin: str, events: list[dict[str, Any]], n: int)
     return len(events) / took
 
 
-def recovery(bootstrap: str, admin: str, events: list[dict[str, Any]]) -> float:
+def recovery(bootstrap: str, admin: str, events: list[load.Planned]) -> float:
     settings, dsn, key = setup(bootstrap, admin)
-    produce(settings, events, key)
+    load.prefill(bootstrap, settings.topic, key, events)
     [w] = spawn(settings, 1, 16200)
     w.start(timeout=120)
     while count(dsn) < len(events) // 4:
@@ -83,15 +84,15 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=60_000)
     ap.add_argument("--workers", default="1,2,3")
     args = ap.parse_args()
-    bootstrap, admin = start_services()
     STATE.mkdir(parents=True, exist_ok=True)
-    events = generate(args.events, args.events // 10)
+    events = load.plan(args.events, sessions=args.events // 10, rate=5_000, invalid=0.0)
     rates = {}
-    for n in [int(x) for x in args.workers.split(",")]:
-        rates[n] = throughput(bootstrap, admin, events, n)
-        print(f"{n} worker(s): {rates[n]:,.0f} events/s", flush=True)
-    back = recovery(bootstrap, admin, events)
-    print(f"kill -9 to processing again: {back:.1f} s", flush=True)
+    with services() as (bootstrap, admin):
+        for n in [int(x) for x in args.workers.split(",")]:
+            rates[n] = throughput(bootstrap, admin, events, n)
+            print(f"{n} worker(s): {rates[n]:,.0f} events/s", flush=True)
+        back = recovery(bootstrap, admin, events)
+        print(f"kill -9 to processing again: {back:.1f} s", flush=True)
     base = rates[min(rates)]
     table = [(f"{n} worker(s)", f"{r:,.0f} events/s (×{r / base:.2f})") for n, r in rates.items()]
     table.append(("kill -9 to processing again (target ≤ 30 s)", f"{back:.1f} s"))

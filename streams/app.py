@@ -52,9 +52,10 @@ def policy_from(settings: Settings) -> Policy:
                   unknown_event_types=settings.unknown_event_types)
 
 
-def create_app(settings: Settings) -> faust.App:
-    app = fetching.App(
-        settings.consumer_group,
+def app_options(settings: Settings) -> dict[str, Any]:
+    """The worker's Faust settings: broker, table store, web port, serializers. The ingest
+    benchmark's ceiling agent (bench/ceiling.py) reads with the same."""
+    return dict(
         broker=[f"kafka://{b.strip()}" for b in settings.kafka_bootstrap.split(",")],
         store=settings.table_store,
         datadir=str(settings.state_dir),
@@ -74,6 +75,10 @@ def create_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
     )
+
+
+def create_app(settings: Settings) -> faust.App:
+    app = fetching.App(settings.consumer_group, **app_options(settings))
 
     def raw_topic(name: str, *, acks: bool = True) -> faust.TopicT:
         return app.topic(name, partitions=settings.topic_partitions, acks=acks,
