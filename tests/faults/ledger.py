@@ -82,6 +82,7 @@ class Outcome:
     errors: Counter[str] = field(default_factory=Counter)
     expected_errors: Counter[str] = field(default_factory=Counter)
     doubled: int = 0
+    sessions: int = 0
     complaints: list[str] = field(default_factory=list)
 
 
@@ -158,6 +159,7 @@ def check(dsn: str, topic: str, ledger: Ledger, ends: dict[int, int]) -> Outcome
                               f"{dict(sorted(out.expected_errors.items()))}")
     stored = [s for s in expected.values() if s.outcome == STORED] + list(ledger.by_kcat.values())
     out.complaints += sessions_disagree(stored, sessions, per_session)
+    out.sessions = len(sessions)
     return out
 
 
