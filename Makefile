@@ -36,9 +36,10 @@ test: deps
 	@scripts/test-deps.sh
 	$(VENV)/bin/pytest -q
 
-# The fault drills at the issue's full load (200k events each); `make test` runs them smaller.
+# The fault drills at the issue's full load (200k events each) and the hostile-producer soak
+# for ten minutes (its figures go to bench/results/soak.md); `make test` runs them smaller.
 test-faults: deps
-	EYE_FAULT_EVENTS=200000 $(VENV)/bin/pytest -q tests/faults
+	EYE_FAULT_EVENTS=200000 EYE_SOAK_SECONDS=600 $(VENV)/bin/pytest -q tests/faults
 
 bench: deps
 	$(PY) -m bench
