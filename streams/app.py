@@ -28,6 +28,7 @@ from store.writer import Writer
 from streams import fetching, gaps, rows
 from streams.apps import AppResolver
 from streams.ingest import Ingest
+from streams.metadata import ConsumerMetadata, KnownTopics
 from streams.offsets import Handled, OffsetTracker
 from streams.sequence import Sequencer
 from streams.sink import BatchSink
@@ -135,13 +136,18 @@ def create_app(settings: Settings) -> faust.App:
 
     in_order = Sequencer(offsets, ingest.handle, resume_positions=resume_positions,
                          read_hole=read_hole)
+    # Table writes need the changelog topics in the consumer's metadata: see streams/metadata.py.
+    known = KnownTopics(ConsumerMetadata(lambda: app.consumer, [
+        t.changelog_topic.get_topic_name() for t in (sessions, seen_ids)]))
 
     @app.agent(events, name="ingest")
     async def ingest_events(stream: faust.StreamT[Any]) -> None:
         # A message's offset is committed when its row is stored, not when it was read.
         async for event in stream.events():
             async with handling:
-                await in_order(event.message)
+                if known.ready(app.consumer_generation_id):
+                    await in_order(event.message)
+                # else it stays uncommitted, to be read as a hole or in the next generation
 
     @app.agent(control, name="control")
     async def control_commands(stream: faust.StreamT[Any]) -> None:
@@ -153,6 +159,7 @@ def create_app(settings: Settings) -> faust.App:
             except (orjson.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
                 log.error("control message ignored (%s): %r", exc, command[:200])
                 continue
+            await known.wait(lambda: app.consumer_generation_id)
             if action == "forget_session":
                 ingest.forget(sid)
             elif action == "set_aside":
