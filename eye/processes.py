@@ -34,9 +34,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class WorkerProcess:
     """`eye worker` in a subprocess, as it runs in production."""
 
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(self, settings: Settings, log_path: Path,
+                 command: list[str] | None = None) -> None:
         self.settings = settings
         self.log_path = log_path
+        # A test may run the worker through a wrapper that stages a fault first.
+        self.command = command or [str(ROOT / ".venv" / "bin" / "eye"), "worker"]
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -47,8 +50,8 @@ class WorkerProcess:
     def start(self, timeout: float = 60.0) -> None:
         env = {**os.environ, **settings_env(self.settings)}
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "eye"), "worker"],
-                                         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+            self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
+                                         env=env, cwd=ROOT)
         try:
             self.wait_ready(timeout)
         except ProcessFailed:

@@ -24,6 +24,9 @@ as_owner() {
 bin=$(bindir)
 # The server runs as the postgres user when we are root; if that user cannot reach $dir (a
 # clone in a private folder, say), its files live in a folder of that user's, named after $dir.
+# The parent is made first: were it missing, start would choose that other folder and every
+# later call, once something else made the parent, would look for the server in $dir.
+mkdir -p "$(dirname "$dir")"
 if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$dir")"; then
   dir="/var/lib/postgresql/eye-$(echo "$dir" | sha1sum | cut -c1-12)"
   mkdir -p "$dir"

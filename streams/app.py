@@ -29,6 +29,7 @@ from store.writer import Writer
 from streams import fetching, gaps, rows
 from streams.apps import AppResolver
 from streams.ingest import Ingest
+from streams.metadata import ConsumerMetadata, KnownTopics
 from streams.offsets import Handled, OffsetTracker
 from streams.sequence import Sequencer
 from streams.sink import BatchSink
@@ -140,6 +141,10 @@ def create_app(settings: Settings) -> faust.App:
 
     in_order = Sequencer(offsets, ingest.handle_batch, resume_positions=resume_positions,
                          read_hole=read_hole)
+    # Faust's table writes need the changelog topic in the consumer's metadata (see
+    # streams/metadata.py); only control commands write through Faust, the batches do not.
+    known = KnownTopics(ConsumerMetadata(lambda: app.consumer, [
+        sessions.changelog_topic.get_topic_name()]))
 
     @app.agent(events, name="ingest")
     async def ingest_events(stream: faust.StreamT[Any]) -> None:
@@ -159,6 +164,7 @@ def create_app(settings: Settings) -> faust.App:
             except (orjson.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
                 log.error("control message ignored (%s): %r", exc, command[:200])
                 continue
+            await known.wait(lambda: app.consumer_generation_id)
             if action == "forget_session":
                 ingest.forget(sid)
             elif action == "set_aside":
