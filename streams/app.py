@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 # Messages handled together, and how long to wait for them to gather: at 2,000 events/s a
 # batch is about 40 messages, so the wait is what a message waits at low rates.
-TAKE, TAKE_WITHIN = 500, 0.02
+TAKE, TAKE_WITHIN = 1000, 0.02
 
 # Failures of one record's form, not of the batch's bytes: read past without an operator.
 RECORD_LEVEL = ("UnicodeDecodeError:",)

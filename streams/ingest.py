@@ -82,8 +82,16 @@ class Ingest:
         metrics.observe_received(len(items))
         received_at = datetime.now(UTC)
         judged = [await self._judge(message, token, received_at) for message, token in items]
-        await self._drop_duplicates(judged)
-        states = await self._session_states(judged)
+        # What the database must tell, asked in one round trip: client ids not remembered here,
+        # and sessions not checked against their stored state in this generation.
+        events = [j for j in judged if isinstance(j.outcome, Event)]
+        unknown_ids = list({eid for j in events
+                            if (eid := j.outcome.event_id) is not None  # type: ignore[union-attr]
+                            and eid not in self._first_reads})
+        states, unchecked = self._local_states(events)
+        first_reads, stored = await self.recall.both(unknown_ids, list(unchecked))
+        self._drop_duplicates(events, first_reads)
+        self._take_stored(states, unchecked, stored)
         touched: dict[str, Any] = {}  # session id -> the message of its last event here
         for j in judged:
             session: SessionRow | None = None
@@ -156,15 +164,13 @@ class Ingest:
             return key_mismatch(key, outcome.session_id) or outcome
         return outcome
 
-    async def _drop_duplicates(self, judged: list[_Judged]) -> None:
-        """An event whose client id was first read from another message is a duplicate. Ids
-        not remembered here are asked of the database in one query."""
-        events = [j for j in judged if isinstance(j.outcome, Event) and j.outcome.event_id]
-        unknown = list({j.outcome.event_id for j in events  # type: ignore[union-attr]
-                        if j.outcome.event_id not in self._first_reads})  # type: ignore[union-attr]
-        stored = await self.recall.first_reads(unknown)  # type: ignore[arg-type]
+    def _drop_duplicates(self, events: list[_Judged],
+                         stored: dict[UUID, tuple[int, int]]) -> None:
+        """An event whose client id was first read from another message is a duplicate."""
         for j in events:
             eid = j.outcome.event_id  # type: ignore[union-attr]
+            if eid is None:
+                continue  # a derived id is unique to its place by construction
             here = (j.src.partition, j.src.offset)
             first = self._first_reads.get(eid) or stored.get(eid)
             if first is None or first == here:
@@ -174,21 +180,28 @@ class Ingest:
                 j.outcome = Rejection(Reason.DUPLICATE_EVENT, f"event_id {eid}: already read "
                                       f"at partition:offset {first[0]}:{first[1]}")
 
-    async def _session_states(self, judged: list[_Judged]) -> dict[str, Session | None]:
-        """Each session's state before this batch: the local one, or the stored one where the
-        local one was not checked in this generation and the stored one is further on."""
+    def _local_states(self, events: list[_Judged]
+                      ) -> tuple[dict[str, Session | None], dict[str, tuple[int, int]]]:
+        """Each session's local state, and those not checked against the stored one in this
+        generation: session id -> (partition, generation)."""
         states: dict[str, Session | None] = {}
-        unchecked: dict[str, tuple[int, int]] = {}  # session id -> (partition, generation)
-        for j in judged:
-            if not isinstance(j.outcome, Event) or j.outcome.session_id in states:
+        unchecked: dict[str, tuple[int, int]] = {}
+        for j in events:
+            sid = j.outcome.session_id  # type: ignore[union-attr]
+            if sid in states:
                 continue
-            sid, p = j.outcome.session_id, j.src.partition
+            p = j.src.partition
             raw = self.local.get(sid.encode(), j.message)
             states[sid] = Session.from_bytes(raw) if raw is not None else None
             generation = getattr(j.token, "generation", 0)
             if self._checked.get((p, sid)) != generation:
                 unchecked[sid] = (p, generation)
-        stored = await self.recall.session_states(list(unchecked))
+        return states, unchecked
+
+    def _take_stored(self, states: dict[str, Session | None],
+                     unchecked: dict[str, tuple[int, int]], stored: dict[str, bytes]) -> None:
+        """The stored state where it is further on than the local one: another worker moved
+        the session on since this one last held its partition."""
         for sid, (p, generation) in unchecked.items():
             raw = stored.get(sid)
             if raw is not None:
@@ -197,7 +210,6 @@ class Ingest:
                         ours.offset < theirs.offset:
                     states[sid] = theirs
             self._remember(self._checked, (p, sid), generation)
-        return states
 
     def _track(self, j: _Judged, states: dict[str, Session | None]) -> SessionRow:
         event: Event = j.outcome  # type: ignore[assignment]
