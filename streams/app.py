@@ -239,7 +239,9 @@ def create_app(settings: Settings) -> faust.App:
     app.task(partition_upkeep)
     app.timer(interval=3600.0)(partition_upkeep)
 
-    @app.timer(interval=max(settings.batch_interval / 2, 0.05))
+    # Checked five times per interval: a row waits at most a fifth of it past its due time
+    # (at half, the check alone added 0.125 s to the p99 of freshness).
+    @app.timer(interval=max(settings.batch_interval / 5, 0.02))
     async def flush_due() -> None:
         if sink.due():
             await sink.hand_off()
