@@ -1,35 +1,23 @@
 """What the worker recalls from the database for a batch: where client event ids were first
 read, and the last stored state of sessions. One query each per batch, on a connection of its
-own; while the database cannot answer, it waits."""
+own that waits while the database cannot answer (store/patient.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncConnection, OperationalError
+from psycopg import AsyncConnection
 
-from eye import backoff
-
-log = logging.getLogger(__name__)
-
+from store.patient import Outage, PatientConnection
 
 _FIRST_READS = "SELECT id, kafka_partition, kafka_offset FROM event_ids WHERE id = ANY(%s)"
 _STATES = "SELECT session_id, state FROM sessions WHERE session_id = ANY(%s) AND state IS NOT NULL"
 
-# Told of an outage waited out: when it began and how many attempts failed.
-Outage = Callable[[datetime, int], Awaitable[None]]
-
 
 class Recall:
     def __init__(self, dsn: str, *, on_outage: Outage | None = None) -> None:
-        self._dsn = dsn
-        self._on_outage = on_outage
-        self._conn: AsyncConnection | None = None
+        self._db = PatientConnection(dsn, what="recall stored state", on_outage=on_outage)
 
     async def both(self, ids: list[UUID], session_ids: list[str]
                    ) -> tuple[dict[UUID, tuple[int, int]], dict[str, bytes]]:
@@ -60,37 +48,12 @@ class Recall:
 
     async def _fetch_many(self, queries: list[tuple[str, list[Any]]]
                           ) -> list[list[tuple[Any, ...]]]:
-        wait, since, attempts = backoff.delays(0.1, 10.0), datetime.now(UTC), 0
-        while True:
-            try:
-                conn = await self._connection()
-                async with conn.pipeline():
-                    curs = [await conn.execute(q, (values,)) for q, values in queries]
-                rows = [await cur.fetchall() for cur in curs]
-                if attempts and self._on_outage is not None:
-                    await self._on_outage(since, attempts)
-                return rows
-            except OperationalError as exc:
-                attempts += 1
-                delay = next(wait)
-                log.warning("cannot recall stored state (%s); retrying in %.1fs", exc, delay)
-                await self.close()
-                await asyncio.sleep(delay)
-            except Exception:
-                await self.close()  # in a state we do not know: the next call starts afresh
-                raise
+        async def ask(conn: AsyncConnection) -> list[list[tuple[Any, ...]]]:
+            async with conn.pipeline():
+                curs = [await conn.execute(q, (values,)) for q, values in queries]
+            return [await cur.fetchall() for cur in curs]
 
-    async def _connection(self) -> AsyncConnection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            await self.close()
-            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True,
-                                                       connect_timeout=5)
-        return self._conn
+        return await self._db.run(ask)
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.close()
-            except Exception:  # a broken connection may fail to close; it is gone either way
-                pass
+        await self._db.close()

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Callable
 
-from psycopg import AsyncConnection, OperationalError
-
-from eye import backoff
 from eye.ttlcache import TtlCache
 from store import applications
+from store.patient import PatientConnection
 
-log = logging.getLogger(__name__)
 
 
 class AppResolver:
@@ -32,7 +27,7 @@ class AppResolver:
         self._known: TtlCache[bytes, int] = TtlCache(ttl, max_entries=max_entries, clock=clock)
         self._unknown: TtlCache[bytes, None] = TtlCache(
             ttl, max_entries=max_unknown or max(max_entries // 10, 1), clock=clock)
-        self._conn: AsyncConnection | None = None
+        self._db = PatientConnection(dsn, what="check an app key")
 
     async def resolve(self, key: bytes | None) -> int | None:
         """The id of the application holding `key`, or None for a key that is missing, unknown
@@ -54,32 +49,8 @@ class AppResolver:
 
     async def _lookup(self, key: bytes) -> int | None:
         # While the database is away no key can be judged: wait for it rather than reject
-        # events of a registered application. OperationalError is psycopg's word for a database
-        # that cannot answer now (unreachable, shutting down, a lock or statement timeout).
-        wait = backoff.delays(0.1, 10.0)
-        while True:
-            try:
-                return await applications.active_id(await self._connection(), key)
-            except OperationalError as exc:
-                delay = next(wait)
-                log.warning("cannot check an app key (%s); retrying in %.1fs", exc, delay)
-                await self.close()
-                await asyncio.sleep(delay)
-            except Exception:
-                await self.close()  # in a state we do not know: the next lookup starts afresh
-                raise
-
-    async def _connection(self) -> AsyncConnection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            await self.close()
-            self._conn = await AsyncConnection.connect(self._dsn, autocommit=True,
-                                                       connect_timeout=5)
-        return self._conn
+        # events of a registered application.
+        return await self._db.run(lambda conn: applications.active_id(conn, key))
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.close()
-            except Exception as exc:  # a broken connection may fail to close; it is gone anyway
-                log.debug("closing an app-check connection: %s", exc)
+        await self._db.close()

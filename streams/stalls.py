@@ -79,26 +79,21 @@ class Stalls:
 
     def moving(self, topic: str, partition: int) -> Stall | None:
         """The partition reads again; the stall it had, if any."""
-        with self._lock:
-            stall = self._stalls.pop((topic, partition), None)
-            self._retry_at.pop((topic, partition), None)
-        if stall is not None:
-            log.warning("%s[%d] moves again after standing still at offset %d", topic,
-                        partition, stall.offset)
-            if self._on_change is not None:
-                self._on_change(stall, False)
-        return stall
+        return self._end(topic, partition, logging.WARNING, "moves again after standing still")
 
     def released(self, topic: str, partition: int) -> None:
         """The partition was taken from this worker; its next owner meets the batch itself."""
+        self._end(topic, partition, logging.INFO, "left this worker while standing still")
+
+    def _end(self, topic: str, partition: int, level: int, how: str) -> Stall | None:
         with self._lock:
             stall = self._stalls.pop((topic, partition), None)
             self._retry_at.pop((topic, partition), None)
         if stall is not None:
-            log.info("%s[%d] left this worker while standing still at offset %d", topic,
-                     partition, stall.offset)
+            log.log(level, "%s[%d] %s at offset %d", topic, partition, how, stall.offset)
             if self._on_change is not None:
                 self._on_change(stall, False)
+        return stall
 
     def due(self) -> list[tuple[str, int]]:
         """Stalled partitions whose next try has come."""
