@@ -92,6 +92,12 @@ async def test_the_live_charts_plot_lag_and_rates(worker: WorkerProcess, live_ap
     labels = await page.locator("#chart-rates .u-legend .u-label").all_text_contents()
     assert labels[1:] == ["received", "stored", "rejected"]
     await page.screenshot(path=artifacts / "live-charts.png", full_page=True)
+    # With the worker stopped, what is produced waits, and the lag chart climbs to it.
+    worker.stop()
+    waiting = produce(settings, demo_events(sessions=3, seed=9), app_key=app_key)
+    await evaluated(page, "window.eyeCharts.lag.data[1].slice(-1)[0]", lambda v: v == waiting,
+                    f"the lag chart at the {waiting} waiting records")
+    await page.screenshot(path=artifacts / "live-charts-lagging.png", full_page=True)
     assert failed == [], failed
     assert all(u.startswith(base) for u in requests), "a request left the server"
     assert base + "/ui/assets/uPlot.js" in requests
