@@ -257,7 +257,7 @@ def _payload(head: bytes | None, size: int | None) -> str:
 @protected
 async def live(request: web.Request) -> web.Response:
     span = _span(request.app[SETTINGS].live_history)
-    body = """<section class="live" id="live" aria-live="polite">
+    body = f"""<section class="live" id="live" aria-live="polite">
 <p class="status" id="live-status">Measuring…</p>
 <div class="tiles">
   <div class="tile"><span class="label">Lag</span><span class="value" id="lag-total">–</span>
@@ -272,8 +272,8 @@ async def live(request: web.Request) -> web.Response:
     <span class="value" id="rate-rejected">–</span><span class="unit">messages/s</span></div>
 </div>
 <div class="charts">
-  <figure class="chart" id="chart-lag"><figcaption>Lag, last SPAN</figcaption></figure>
-  <figure class="chart" id="chart-rates"><figcaption>Records per second, last SPAN
+  <figure class="chart" id="chart-lag"><figcaption>Lag, last {span}</figcaption></figure>
+  <figure class="chart" id="chart-rates"><figcaption>Records per second, last {span}
     </figcaption></figure>
 </div>
 <p class="hint" id="charts-missing" hidden>The charts' library is not installed on this server
@@ -284,7 +284,7 @@ async def live(request: web.Request) -> web.Response:
 offset), so it is right while the worker is down. Rates are over the last 30 seconds; stored
 is records committed minus rejections. Refreshes every 2 seconds. The charts are sampled by
 this server every few seconds (EYE_LIVE_SAMPLE_INTERVAL) and start when it does.</p>
-</section>""".replace("SPAN", span)
+</section>"""
     return page("Live pipeline", body, current="live",
                 head=assets.HEAD + '\n<script src="/ui/static/live.js" defer></script>'
                 '\n<script src="/ui/static/live-charts.js" defer></script>')

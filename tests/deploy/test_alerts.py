@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import yaml
 
 from tests.deploy.prometheus import CONFIG, tool
+from tests.fixtures.services import ROOT
 
 RULES = CONFIG.parent / "alerts.yml"
 RULE_TESTS = CONFIG.parent / "alerts.test.yml"
@@ -29,6 +31,14 @@ def test_the_shipped_config_loads_the_rules() -> None:
     assert "alerts.yml" in yaml.safe_load(CONFIG.read_text())["rule_files"]
     out = promtool("check", "config", str(CONFIG))
     assert "SUCCESS: 1 rule files found" in out and "SUCCESS: 4 rules found" in out
+
+
+def test_docker_compose_mounts_the_rules_where_the_config_finds_them() -> None:
+    prometheus = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["prometheus"]
+    mounts = {v.split(":")[0]: v.split(":")[1] for v in prometheus["volumes"]}
+    config = Path(mounts["./deploy/prometheus/prometheus.yml"])
+    for rule_file in yaml.safe_load(CONFIG.read_text())["rule_files"]:
+        assert mounts[f"./deploy/prometheus/{rule_file}"] == str(config.parent / rule_file)
 
 
 def test_every_alert_is_unit_tested() -> None:
