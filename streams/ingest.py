@@ -130,12 +130,14 @@ class Ingest:
             sid = snapshots.get(i)
             state = states[sid] if sid is not None else None
             await self.sink.add(row, j.token, rows.session_row(state) if state else None)
+        written = []
         for sid, i in last.items():
             state = states[sid]
             if state is not None:
                 message = judged[i].message
-                self.local.put(sid.encode(), state.to_bytes(), message)
+                written.append((sid.encode(), state.to_bytes(), message))
                 self._remember_state((message.partition, sid), state)
+        self.local.put_many(written)
 
     async def _resolve_apps(self, items: list[tuple[Any, Any]]
                             ) -> dict[bytes | None, int | None | Exception]:
