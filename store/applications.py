@@ -37,7 +37,7 @@ def key_hash(key: str | bytes) -> bytes:
 
 def add(conn: Connection, name: str) -> str:
     """Register `name`; return its new key, which exists nowhere else after this call."""
-    key = secrets.new("eye_", 24)
+    key = secrets.new(secrets.APP_KEY_PREFIX, 24)
     try:
         conn.execute("INSERT INTO applications (name, key_hash) VALUES (%s, %s)",
                      (name, key_hash(key)))
