@@ -6,15 +6,50 @@ import argparse
 import sys
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from eye.errors import EyeError
 from eye.settings import Settings
+
+
+@dataclass
+class Sent:
+    """What `send_all` delivered, and where the broker wrote it."""
+
+    sent: int = 0
+    failed: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    positions: list[tuple[int, int]] = field(default_factory=list)
+    session_ids: set[str] = field(default_factory=set)
+
+    @property
+    def status(self) -> int:
+        return 1 if self.failed else 0
+
+
+class WrongKindOfKey(EyeError):
+    pass
+
+
+def check_app_key(app_key: str | None) -> None:
+    """Refuse an API token given as app key before sending anything: the worker would reject
+    every event, and the reason would only show in `errors`."""
+    from store.secrets import wrong_kind
+
+    hint = wrong_kind(app_key, "app key") if app_key else None
+    if hint:
+        raise WrongKindOfKey(f"--app-key: {hint}")
+    if not app_key:
+        print("eye: no --app-key: the worker will reject every event as unauthorized_app",
+              file=sys.stderr)
 
 
 def send_all(settings: Settings, messages: Iterable[tuple[bytes | None, bytes]], *, total: int | None,
              app_key: str | None, rate: float, progress: bool,
-             delivery_timeout: float = 30.0) -> int:
+             delivery_timeout: float = 30.0) -> Sent:
     """Send (key, value) pairs through the SDK, paced and with a progress bar on stderr; print
-    the summary line and return the command's exit status."""
+    the summary line and return what was sent."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
                                TextColumn, TimeRemainingColumn)
@@ -23,40 +58,43 @@ def send_all(settings: Settings, messages: Iterable[tuple[bytes | None, bytes]],
     from eye.loadgen import Pacer
     from eye.sdk import EyeProducer
 
-    if not app_key:
-        print("eye: no --app-key: the worker will reject every event as unauthorized_app",
-              file=sys.stderr)
-    failed = 0
+    check_app_key(app_key)
+    out = Sent()
 
     def on_error(_reason: str) -> None:
-        nonlocal failed
-        failed += 1
+        out.failed += 1
+
+    def on_delivered(partition: int, offset: int) -> None:
+        out.positions.append((partition, offset))
 
     bar = Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                    TextColumn("{task.fields[rate]:>8.0f} events/s"), TimeRemainingColumn(),
                    console=Console(stderr=True), disable=not progress)
     producer = EyeProducer(settings.kafka_bootstrap, app_key=app_key or "", topic=settings.topic,
-                           delivery_timeout=delivery_timeout, on_error=on_error)
+                           delivery_timeout=delivery_timeout, on_error=on_error,
+                           on_delivered=on_delivered)
     pacer = Pacer(rate)
-    sent = 0
     started = time.monotonic()
     with bar:
         task = bar.add_task("send", total=total, rate=0.0)
         for key, value in messages:
             pacer.wait()
             producer.send_raw(value, key=key)
-            sent += 1
-            if sent % 500 == 0:
-                bar.update(task, completed=sent, rate=sent / (time.monotonic() - started))
+            if key is not None:
+                out.session_ids.add(key.decode("utf-8", "replace"))
+            out.sent += 1
+            if out.sent % 500 == 0:
+                bar.update(task, completed=out.sent, rate=out.sent / (time.monotonic() - started))
         try:
             producer.flush()
         except DeliveryFailed:
             pass  # counted by on_error
         elapsed = time.monotonic() - started
-        bar.update(task, completed=sent, rate=sent / elapsed if elapsed else 0.0)
-    print(f"sent {sent - failed}, failed {failed}, {elapsed:.2f} seconds, "
-          f"{(sent - failed) / elapsed if elapsed else 0.0:.0f} events/s")
-    return 1 if failed else 0
+        bar.update(task, completed=out.sent, rate=out.sent / elapsed if elapsed else 0.0)
+    ok = out.sent - out.failed
+    print(f"sent {ok}, failed {out.failed}, {elapsed:.2f} seconds, "
+          f"{ok / elapsed if elapsed else 0.0:.0f} events/s")
+    return out
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -66,7 +104,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                         seed=args.seed)
     return send_all(settings, ((m.key, m.value) for m in messages), total=args.events,
                     app_key=args.app_key, rate=args.rate, progress=not args.quiet,
-                    delivery_timeout=args.timeout)
+                    delivery_timeout=args.timeout).status
 
 
 def _ratio(text: str) -> float:
