@@ -42,6 +42,10 @@ def explain(exc: BaseException) -> str:
         return f"cannot reach PostgreSQL (EYE_DATABASE_URL): {first}"
     if isinstance(exc, psycopg.Error):
         return f"PostgreSQL refused: {str(exc).strip().splitlines()[0]}"
+    if type(exc).__name__ == "KafkaException" and exc.args:
+        err = exc.args[0]
+        text = err.str() if hasattr(err, "str") else str(err)
+        return f"Kafka (EYE_KAFKA_BOOTSTRAP): {text}"
     if isinstance(exc, ValidationError):
         problems = "; ".join(f"EYE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
                              for e in exc.errors())

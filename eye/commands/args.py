@@ -67,6 +67,27 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
+def partition(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a partition number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"partitions are numbered from 0, got {value}")
+    return value
+
+
 def _similar(a: str, b: str) -> bool:
     import difflib
 

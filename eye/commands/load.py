@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from eye.commands import args as types
 from eye.errors import EyeError
 from eye.settings import Settings
 
@@ -100,15 +102,32 @@ def send_all(settings: Settings, messages: Iterable[tuple[bytes | None, bytes]],
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from eye.loadgen import generate
 
+    # A new seed each run, unless told: the same seed sends the same session and event ids,
+    # which the worker would reject as duplicate_event.
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    print(f"seed {seed} (--seed {seed} sends these events again)", file=sys.stderr)
     messages = generate(args.events, sessions=args.sessions, invalid_ratio=args.invalid_ratio,
-                        seed=args.seed)
+                        seed=seed)
     return send_all(settings, ((m.key, m.value) for m in messages), total=args.events,
                     app_key=args.app_key, rate=args.rate, progress=not args.quiet,
                     delivery_timeout=args.timeout).status
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of events a second") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (as fast as possible) or more, got {text}")
+    return value
+
+
 def _ratio(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return value
@@ -116,9 +135,10 @@ def _ratio(text: str) -> float:
 
 def add_common(p: argparse.ArgumentParser) -> None:
     """The options `eye load` and `eye produce` share."""
-    p.add_argument("--rate", type=float, default=0.0, help="events per second; 0 = as fast as possible")
+    p.add_argument("--rate", type=_rate, default=0.0,
+                   help="events per second; 0 = as fast as possible")
     p.add_argument("--app-key", default=None)
-    p.add_argument("--timeout", type=float, default=30.0,
+    p.add_argument("--timeout", type=types.seconds, default=30.0,
                    help="seconds the broker may take to acknowledge an event before it counts "
                         "as failed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -127,10 +147,14 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("load", help="send generated events at a given rate")
     add_common(p)
-    p.add_argument("--events", type=int, default=10_000, help="how many events to send")
-    p.add_argument("--sessions", type=int, default=100, help="how many sessions they spread over")
+    p.add_argument("--events", type=types.positive_int, default=10_000,
+                   help="how many events to send")
+    p.add_argument("--sessions", type=types.positive_int, default=100,
+                   help="how many sessions they spread over")
     p.add_argument("--invalid-ratio", type=_ratio, default=0.0,
                    help="share of deliberately broken messages (malformed JSON, missing field, "
                         "bad timestamp)")
-    p.add_argument("--seed", type=int, default=1, help="same seed, same events")
+    p.add_argument("--seed", type=int, default=None,
+                   help="same seed, same sessions and event ids (a second run's events are then "
+                        "duplicate_event); without it every run makes new ones")
     p.set_defaults(run=run)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO
 
+from eye.commands import args as types
 from eye.commands.load import Sent
 from eye.errors import EyeError
 from eye.settings import Settings
@@ -91,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("produce", help="send the lines of a JSON Lines file as events")
     p.add_argument("file", help="one message value per line; - reads standard input")
     add_common(p)
-    p.add_argument("--wait", type=float, nargs="?", const=60.0, default=None, metavar="SECONDS",
+    p.add_argument("--wait", type=types.seconds, nargs="?", const=60.0, default=None, metavar="SECONDS",
                    help="wait (60 s unless told) until the worker has stored or rejected each "
                         "event; print the counts and each reason; exit 1 if any was rejected")
     p.set_defaults(run=run)

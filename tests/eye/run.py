@@ -10,9 +10,9 @@ from tests.fixtures.services import ROOT
 from tests.fixtures.stack import settings_env
 
 
-def eye(settings: Settings, *args: str, stdin: bytes | None = None, timeout: float = 120
-        ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **settings_env(settings)}
+def eye(settings: Settings, *args: str, stdin: bytes | None = None, timeout: float = 120,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **settings_env(settings), **(env or {})}
     return subprocess.run([str(ROOT / ".venv" / "bin" / "eye"), *args], env=env, cwd=ROOT,
                           input=stdin.decode() if stdin else None, capture_output=True,
                           text=True, timeout=timeout)
