@@ -57,16 +57,17 @@ port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 case "$cmd" in
   start)
     [ "$(id -u)" = 0 ] && sweep
+    # Checked before anything is made, so a start that cannot run leaves nothing behind.
+    if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 && port_taken "$port"; then
+      held=$("$(dirname "$0")/port-holder.sh" "$port")
+      echo "postgres: port $port is taken by ${held:-another process; stop it}, or choose another port" >&2; exit 1
+    fi
     mkdir -p "$dir" "$sock"
     [ -n "$home" ] && echo "$origin" >"$home/origin"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir" "$sock"
     if [ ! -f "$data/PG_VERSION" ]; then
       as_owner "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
         -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
-    fi
-    if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 && port_taken "$port"; then
-      held=$("$(dirname "$0")/port-holder.sh" "$port")
-      echo "postgres: port $port is taken by ${held:-another process; stop it}, or choose another port" >&2; exit 1
     fi
     if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
       echo "postgres: already running"

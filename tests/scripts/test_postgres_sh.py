@@ -76,7 +76,9 @@ def test_a_port_held_by_our_server_is_named_with_the_command_that_stops_it(
         postgres_dsn: str, tmp_path: Path) -> None:
     from tests.fixtures.services import PG_PORT, STATE
 
-    taken = script("start", str(tmp_path / "other"), str(PG_PORT))
+    other = tmp_path / "other"  # in a folder only root may enter
+    taken = script("start", str(other), str(PG_PORT))
     assert taken.returncode == 1
+    assert home_of(other) is None and not other.exists()  # nothing made
     assert f"postgres: port {PG_PORT} is taken by a PostgreSQL server of The Eye" in taken.stderr
     assert f"scripts/postgres.sh stop {STATE / 'postgres'} {PG_PORT}`" in taken.stderr
