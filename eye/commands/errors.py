@@ -7,25 +7,20 @@ import asyncio
 from typing import Any
 
 from eye.commands import args as types
-from eye.errors import EyeError
 from eye.settings import Settings
 
 EXCERPT = 160  # characters of payload shown per message
 
 
-class NoSuchApplicationName(EyeError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"no application named {name!r} (see `eye apps list`)")
-
-
 def application_id(dsn: str, name: str) -> int:
     """The id of the application called `name`, revoked or not."""
+    from store.applications import NoSuchApplication
     from store.db import connect
 
     with connect(dsn) as conn:
         row = conn.execute("SELECT id FROM applications WHERE name = %s", (name,)).fetchone()
     if row is None:
-        raise NoSuchApplicationName(name)
+        raise NoSuchApplication(name, revoked_too=True)
     return int(row[0])
 
 
