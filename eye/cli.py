@@ -40,6 +40,8 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, psycopg.OperationalError):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"cannot reach PostgreSQL (EYE_DATABASE_URL): {first}"
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        return "the database has no tables of The Eye (or older ones): run `eye migrate` first"
     if isinstance(exc, psycopg.Error):
         return f"PostgreSQL refused: {str(exc).strip().splitlines()[0]}"
     if type(exc).__name__ == "KafkaException" and exc.args:

@@ -58,6 +58,23 @@ def test_tokens_add_list_revoke(settings: Settings) -> None:
     assert "revoked" in last_line(eye(settings, "tokens", "list"))
 
 
+def test_a_database_without_the_schema_says_to_migrate(settings: Settings,
+                                                       postgres_dsn: str) -> None:
+    name = "eye_t_empty_cli"
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        empty = {"EYE_DATABASE_URL": postgres_dsn.rsplit("/", 1)[0] + f"/{name}"}
+        line = one_line_failure(eye(settings, "apps", "list", env=empty))
+        assert line == ("eye: the database has no tables of The Eye (or older ones): run "
+                        "`eye migrate` first")
+        assert last_line(eye(settings, "migrate", env=empty)).startswith("migrated: 001_")
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def test_migrate_and_partitions(settings: Settings) -> None:
     assert last_line(eye(settings, "migrate")) == "migrated: nothing to do"
     assert last_line(eye(settings, "partitions")).startswith("expired events")
@@ -143,3 +160,14 @@ async def test_load_makes_new_sessions_each_run_unless_seeded(
     await wait_rows(settings.dsn, "SELECT 1 FROM errors WHERE reason = 'duplicate_event'", 10)
     with psycopg.connect(settings.dsn) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (50,)
+
+
+def test_python_m_eye_is_the_eye_command(settings: Settings) -> None:
+    import subprocess
+    import sys
+
+    from tests.fixtures.services import ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "eye", "errors", "--since", "soon"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert "'soon' is neither an ISO time" in one_line_failure(proc, status=2)
