@@ -212,12 +212,22 @@ async def errors(request: web.Request) -> web.Response:
         raise bad_request(f"window: one of {', '.join(WINDOWS)}")
     span = WINDOWS[window]
     since = datetime.now(UTC) - span if span is not None else None
-    counts = await q.error_counts(pool, since)
-    latest = await q.latest_errors(pool, [c["reason"] for c in counts], since, LATEST_PER_REASON)
+    app_id = _int(request.query.get("app"), "app", None)
+    session = request.query.get("session", "").strip() or None
+    counts = await q.error_counts(pool, since, app_id, session)
+    latest = await q.latest_errors(pool, [c["reason"] for c in counts], since, LATEST_PER_REASON,
+                                   app_id, session)
+    apps = await q.applications(pool)
     options = "".join(f'<option value="{w}"{" selected" if w == window else ""}>'
                       f'{"all time" if w == "all" else "last " + w}</option>' for w in WINDOWS)
+    app_options = ['<option value="">all applications</option>'] + [
+        f'<option value={attr(a["id"])}{" selected" if a["id"] == app_id else ""}>'
+        f'{esc(a["name"])}{" (revoked)" if a["revoked_at"] else ""}</option>' for a in apps]
     form = f"""<form class="filters" method="get" action="/ui/errors">
   <label>Rejected in <select name="window">{options}</select></label>
+  <label>Application <select name="app">{"".join(app_options)}</select></label>
+  <label>Session <input type="search" name="session" value={attr(session or "")}
+    placeholder="any session"></label>
   <button type="submit">Show</button></form>"""
     if not counts:
         return page("Errors by reason", form + '<p class="empty">No rejected messages.</p>',
