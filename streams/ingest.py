@@ -99,8 +99,10 @@ class Ingest:
         each token once its row is stored."""
         metrics.observe_received(len(items))
         received_at = datetime.now(UTC)
-        apps = await self._resolve_apps(items)
-        judged = [self._judge(message, token, received_at, apps) for message, token in items]
+        keys = [_app_key(message) for message, _ in items]
+        apps = await self._resolve_apps(keys)
+        judged = [self._judge(message, token, key, received_at, apps)
+                  for (message, token), key in zip(items, keys)]
         # What the database must tell, asked in one round trip: client ids not remembered here,
         # and sessions not checked against their stored state in this generation.
         events = [j for j in judged if isinstance(j.outcome, Event)]
@@ -139,13 +141,12 @@ class Ingest:
                 self._remember_state((message.partition, sid), state)
         self.local.put_many(written)
 
-    async def _resolve_apps(self, items: list[tuple[Any, Any]]
+    async def _resolve_apps(self, keys: list[bytes | None]
                             ) -> dict[bytes | None, int | None | Exception]:
         """Each app key of the batch resolved once: its application id, None when unknown, or
         the failure, which becomes an internal error of that key's messages."""
         apps: dict[bytes | None, int | None | Exception] = {}
-        for message, _ in items:
-            key = _app_key(message)
+        for key in keys:
             if key in apps:
                 continue
             try:
@@ -155,10 +156,9 @@ class Ingest:
                 apps[key] = exc
         return apps
 
-    def _judge(self, message: Any, token: Any, received_at: datetime,
+    def _judge(self, message: Any, token: Any, app_key: bytes | None, received_at: datetime,
                apps: dict[bytes | None, int | None | Exception]) -> _Judged:
         headers = _headers(message)
-        app_key = _app_key(message)
         src = rows.source(topic=message.topic, partition=message.partition,
                           offset=message.offset, payload=message.value, headers=headers,
                           received_at=received_at, kafka_timestamp=message.timestamp)
