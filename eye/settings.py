@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     api_list_max: int = Field(1000, ge=1, description="events in an unpaginated list "
                               "(a session's events, the seed's queries); more are cut with an error")
     api_graphiql_dir: Path = Path(".cache/graphiql")
+    # Slow clients: a connection that sends its headers, or a request that sends its body, at a
+    # byte a second would otherwise hold its handler for as long as it likes.
+    api_header_timeout: float = Field(10.0, gt=0, description="seconds to send a request's "
+                                      "headers, from connecting or the previous response")
+    api_body_timeout: float = Field(30.0, gt=0, description="seconds to send a request's body, "
+                                    "from its headers; later answered 408")
+    api_max_connections: int = Field(1000, ge=1, description="open connections; one more is "
+                                     "answered 503")
 
     # Collector
     # A body stays under the producer's and broker's 1 MB message limit, so one huge event
