@@ -12,16 +12,7 @@ from aiohttp import web
 from eye.guards import body_deadline, capped
 from eye.settings import Settings
 from eye.web import POOL, SETTINGS
-from store import queries
 from store.db import open_pool
-
-
-async def healthz(request: web.Request) -> web.Response:
-    try:
-        await queries.ping(request.app[POOL])
-    except Exception as exc:  # any failure to reach the database means "not healthy"
-        return web.json_response({"status": "down", "database": str(exc)}, status=503)
-    return web.json_response({"status": "ok"})
 
 
 async def schemas(_request: web.Request) -> web.Response:
@@ -50,7 +41,6 @@ def create_server(settings: Settings) -> web.Application:
         await app[POOL].close()
 
     app.cleanup_ctx.append(pool)
-    app.router.add_get("/healthz", healthz)
     app.router.add_get("/schemas", schemas)
     add_graphql(app)
     add_collector(app)

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
                                     "from its headers; later answered 408")
     api_max_connections: int = Field(1000, ge=1, description="open connections; one more is "
                                      "answered 503")
+    # Where browsers reach the API, e.g. https://eye.example.com behind a TLS proxy: the API
+    # itself sees plain http there, so only this tells it to mark the sign-in cookie Secure.
+    public_url: str = Field("", pattern=r"^(https?://[^/?#]+/?)?$",
+                            description="scheme://host[:port] browsers use; empty: not set")
+    ui_cookie_max_age: int = Field(43200, ge=60, description="seconds a page sign-in lasts")
 
     # Collector
     # A body stays under the producer's and broker's 1 MB message limit, so one huge event

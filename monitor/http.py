@@ -1,13 +1,20 @@
-"""GET /metrics on the API server, for Prometheus; no token needed, as scrapers expect."""
+"""GET /metrics (for Prometheus) and /healthz on the API server; no token needed, as scrapers
+and probes expect."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 
-from eye.web import SETTINGS
+from eye.web import POOL, SETTINGS
 from monitor.lag import LagMonitor, LagUnavailable
 from monitor.metrics import api_registry
+from store import queries
+
+log = logging.getLogger(__name__)
 
 LAG = web.AppKey("lag_monitor", LagMonitor)
 REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
@@ -30,6 +37,19 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
 
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        # Within the probes' 4 s (docker-compose.yml), not the pool's 30 s wait.
+        async with asyncio.timeout(3):
+            await queries.ping(request.app[POOL])
+    except Exception as exc:  # any failure to reach the database means "not healthy"
+        # The reason goes to the log only: it can name hosts, users and databases.
+        log.warning("healthz: database unreachable: %s", exc or type(exc).__name__)
+        return web.json_response({"status": "down"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
 def add_routes(app: web.Application) -> None:
     app[REGISTRY] = api_registry(lag_monitor(app))
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
