@@ -19,6 +19,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 # Written straight to the socket: a refused connection costs no request handler.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
@@ -26,7 +27,7 @@ BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: clos
         b"too many connections\n")
 
 
-def body_deadline(seconds: float) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def body_deadline(seconds: float) -> Middleware:
     """Middleware: a request's whole body must arrive within `seconds` of its headers, or it is
     answered 408 and its connection closed. Time the handler spends after the last byte (a
     database query, the broker's ack) is not counted."""

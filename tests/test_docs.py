@@ -62,7 +62,7 @@ RUNNABLE = [b for b in blocks() if "runnable" in b.tags]
 def test_every_example_runs_or_says_it_does_not() -> None:
     unmarked = [b.where for b in blocks() if b.language in EXAMPLE_LANGUAGES
                 and not b.tags & {"runnable", "not-run"}]
-    assert not unmarked, f"mark these `runnable` (tests/test_docs.py runs them) or `not-run`: {unmarked}"
+    assert not unmarked, f"mark these `runnable` (this file runs them) or `not-run`: {unmarked}"
     assert {b.language for b in RUNNABLE} <= EXAMPLE_LANGUAGES
 
 
@@ -147,9 +147,8 @@ def test_the_sdk_event_signature_is_the_documented_one() -> None:
 def test_every_file_the_docs_name_exists() -> None:
     named = set()
     for doc in DOCS:
-        for path in re.findall(r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|sql|yml|json|graphql|md|js|xml|sh))`",
-                               doc.read_text()):
-            named.add(path)
+        named |= set(re.findall(
+            r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|sql|yml|json|graphql|md|js|xml|sh))`", doc.read_text()))
     missing = sorted(p for p in named if not (ROOT / p).exists())
     assert not missing, missing
 
