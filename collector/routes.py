@@ -21,7 +21,10 @@ from eye.web import POOL, SETTINGS
 
 STATIC = Path(__file__).parent / "static"
 KEY_HEADER = "X-Eye-App-Key"
-# navigator.sendBeacon cannot set headers, so a browser may name its key in the query.
+# navigator.sendBeacon cannot set headers, so tracker.js sends {"app_key": ..., "events": [...]}.
+ENVELOPE_KEY = "app_key"
+# Deprecated: the key in the query string, as tracker.js sent it before the envelope. A URL's
+# query is written to access logs and proxies' logs; answered with a Deprecation header.
 KEY_PARAM = "app_key"
 ALLOWED_HEADERS = f"Authorization, Content-Type, {KEY_HEADER}"
 
@@ -59,17 +62,34 @@ async def _collector(app: web.Application) -> AsyncIterator[None]:
 
 async def post_events(request: web.Request) -> web.Response:
     collector, settings = request.app[COLLECTOR], request.app[SETTINGS]
+    deprecated = False
     try:
-        key = _app_key(request)
+        key = _header_key(request)
+        if key is None and KEY_PARAM in request.query:
+            key, deprecated = request.query[KEY_PARAM].encode(), True
         if (request.content_length or 0) > settings.collector_max_body_bytes:
             raise _too_large(settings)
-        await collector.keys.check(key)
+        if key is not None:  # checked before the body is read
+            await collector.keys.check(key)
         body = await _read_body(request, settings)
+        enveloped = _envelope(body)
+        if enveloped is not None:
+            if key is not None:
+                raise BadRequest("the app key is given both in the body and outside it")
+            key, body = enveloped
+            await collector.keys.check(key)
+        elif key is None:
+            raise Unauthorized(f"no app key: send 'Authorization: Bearer <key>', {KEY_HEADER}, "
+                               f'or a body {{"{ENVELOPE_KEY}": <key>, "events": [...]}}')
         messages = _messages(body, settings.collector_max_events)
         await collector.producer.send(messages, key)
     except CollectorError as exc:
-        return _cors(request, _error(exc))
-    return _cors(request, web.json_response({"accepted": len(messages)}, status=202))
+        response = _error(exc)
+    else:
+        response = web.json_response({"accepted": len(messages)}, status=202)
+    if deprecated:
+        response.headers["Deprecation"] = "true"
+    return _cors(request, response)
 
 
 async def post_validate(request: web.Request) -> web.Response:
@@ -108,15 +128,30 @@ def _tracker_source() -> bytes:
     return (STATIC / "tracker.js").read_bytes()
 
 
-def _app_key(request: web.Request) -> bytes:
+def _header_key(request: web.Request) -> bytes | None:
     auth = request.headers.get("Authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip().encode()
-    key = request.headers.get(KEY_HEADER) or request.query.get(KEY_PARAM)
-    if not key:
-        raise Unauthorized(f"no app key: send 'Authorization: Bearer <key>' or {KEY_HEADER}")
-    return key.encode()
+    key = request.headers.get(KEY_HEADER)
+    return key.encode() if key else None
+
+
+def _envelope(body: bytes) -> tuple[bytes, bytes] | None:
+    """(key, the events array's bytes) of a body {"app_key": ..., "events": [...]}, else None.
+    No event is such an object: an event has a session_id, a category and a name."""
+    if not body.lstrip().startswith(b"{") or ENVELOPE_KEY.encode() not in body:
+        return None  # the common case, not parsed twice
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or set(doc) != {ENVELOPE_KEY, "events"}:
+        return None
+    key, events = doc[ENVELOPE_KEY], doc["events"]
+    if not isinstance(key, str) or not key or not isinstance(events, list):
+        raise BadRequest(f'an envelope is {{"{ENVELOPE_KEY}": "<key>", "events": [...]}}')
+    return key.encode(), orjson.dumps(events)
 
 
 async def _read_body(request: web.Request, settings: Settings) -> bytes:

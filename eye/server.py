@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiohttp import web
 
+from eye.guards import body_deadline, capped
 from eye.settings import Settings
 from eye.web import POOL, SETTINGS
-from store import queries
 from store.db import open_pool
-
-
-async def healthz(request: web.Request) -> web.Response:
-    try:
-        await queries.ping(request.app[POOL])
-    except Exception as exc:  # any failure to reach the database means "not healthy"
-        return web.json_response({"status": "down", "database": str(exc)}, status=503)
-    return web.json_response({"status": "ok"})
 
 
 async def schemas(_request: web.Request) -> web.Response:
@@ -33,7 +28,11 @@ def create_server(settings: Settings) -> web.Application:
     from monitor.http import add_routes as add_metrics
     from pages import add_routes as add_pages
 
-    app = web.Application()
+    app = web.Application(
+        middlewares=[body_deadline(settings.api_body_timeout)],
+        # aiohttp closes a connection whose request line and headers have not all arrived
+        # this long after it opened or after its previous response (eye/guards.py).
+        handler_args={"keepalive_timeout": settings.api_header_timeout})
     app[SETTINGS] = settings
 
     async def pool(app: web.Application) -> AsyncIterator[None]:
@@ -42,10 +41,37 @@ def create_server(settings: Settings) -> web.Application:
         await app[POOL].close()
 
     app.cleanup_ctx.append(pool)
-    app.router.add_get("/healthz", healthz)
     app.router.add_get("/schemas", schemas)
     add_graphql(app)
     add_collector(app)
     add_metrics(app)
     add_pages(app)
     return app
+
+
+@asynccontextmanager
+async def listening(settings: Settings, app: web.Application | None = None
+                    ) -> AsyncIterator[asyncio.AbstractServer]:
+    """The server listening on EYE_API_HOST:EYE_API_PORT (port 0: any free one), at most
+    EYE_API_MAX_CONNECTIONS connections at a time."""
+    runner = web.AppRunner(app or create_server(settings), access_log=None)
+    await runner.setup()
+    assert runner.server is not None
+    try:
+        server = await asyncio.get_running_loop().create_server(
+            capped(runner.server, settings.api_max_connections), settings.api_host,
+            settings.api_port, reuse_address=True)
+        async with server:
+            yield server
+    finally:
+        await runner.cleanup()
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM, then finish the requests in flight and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with listening(settings):
+        await stop.wait()

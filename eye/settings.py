@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     api_list_max: int = Field(1000, ge=1, description="events in an unpaginated list "
                               "(a session's events, the seed's queries); more are cut with an error")
     api_graphiql_dir: Path = Path(".cache/graphiql")
+    # Slow clients: a connection that sends its headers, or a request that sends its body, at a
+    # byte a second would otherwise hold its handler for as long as it likes.
+    api_header_timeout: float = Field(10.0, gt=0, description="seconds to send a request's "
+                                      "headers, from connecting or the previous response")
+    api_body_timeout: float = Field(30.0, gt=0, description="seconds to send a request's body, "
+                                    "from its headers; later answered 408")
+    api_max_connections: int = Field(1000, ge=1, description="open connections; one more is "
+                                     "answered 503")
+    # Where browsers reach the API, e.g. https://eye.example.com behind a TLS proxy: the API
+    # itself sees plain http there, so only this tells it to mark the sign-in cookie Secure.
+    public_url: str = Field("", pattern=r"^(https?://[^/?#]+/?)?$",
+                            description="scheme://host[:port] browsers use; empty: not set")
+    ui_cookie_max_age: int = Field(43200, ge=60, description="seconds a page sign-in lasts")
 
     # Pages
     ui_assets_dir: Path = Path(".cache/ui-assets")  # the chart library (scripts/ui-assets.sh)

@@ -1,9 +1,11 @@
-"""GET /metrics on the API server, for Prometheus; no token needed, as scrapers expect."""
+"""GET /metrics (for Prometheus) and /healthz on the API server; no token needed, as scrapers
+and probes expect."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -14,6 +16,9 @@ from monitor import sampler
 from monitor.history import History
 from monitor.lag import LagMonitor, LagUnavailable
 from monitor.metrics import api_registry
+from store import queries
+
+log = logging.getLogger(__name__)
 
 LAG = web.AppKey("lag_monitor", LagMonitor)
 REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
@@ -49,9 +54,22 @@ async def sampling(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        # Within the probes' 4 s (docker-compose.yml), not the pool's 30 s wait.
+        async with asyncio.timeout(3):
+            await queries.ping(request.app[POOL])
+    except Exception as exc:  # any failure to reach the database means "not healthy"
+        # The reason goes to the log only: it can name hosts, users and databases.
+        log.warning("healthz: database unreachable: %s", exc or type(exc).__name__)
+        return web.json_response({"status": "down"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
 def add_routes(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[REGISTRY] = api_registry(lag_monitor(app))
     app[HISTORY] = History(settings.live_history, settings.live_sample_interval)
     app.cleanup_ctx.append(sampling)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)

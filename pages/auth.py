@@ -7,11 +7,14 @@ with `eye tokens revoke` signs its browsers out at their next request.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from eye.web import POOL
+from eye.settings import Settings
+from eye.web import POOL, SETTINGS
 from pages.html import attr, esc, page, url
 from store import tokens
 from store.tokens import Token
@@ -19,6 +22,22 @@ from store.tokens import Token
 COOKIE = "eye_token"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    name: str
+    path: str
+    secure: bool
+
+
+def cookie(request: web.Request) -> Cookie:
+    """Behind https (EYE_PUBLIC_URL, or TLS here) the cookie is Secure and named __Host-, so
+    a plain-http page or a sibling subdomain can neither read nor plant it."""
+    public = request.app[SETTINGS].public_url
+    if (public or "").startswith("https://") or request.secure:
+        return Cookie("__Host-" + COOKIE, "/", True)  # __Host- requires Path=/
+    return Cookie(COOKIE, "/ui", False)
 
 
 async def verify(request: web.Request, token: str | None) -> Token | None:
@@ -34,13 +53,35 @@ def protected(handler: Handler) -> Handler:
 
     @wraps(handler)
     async def wrapped(request: web.Request) -> web.StreamResponse:
-        if await verify(request, request.cookies.get(COOKIE)) is None:
+        if await verify(request, request.cookies.get(cookie(request).name)) is None:
             if request.path.endswith(".json"):
                 return web.json_response({"error": "not signed in"}, status=401)
             raise web.HTTPSeeOther(url("/ui/login", next=request.path_qs))
         return await handler(request)
 
     return wrapped
+
+
+def cross_site(request: web.Request, settings: Settings) -> str | None:
+    """Why a POST comes from another site's page, or None. SameSite=Lax keeps the cookie off
+    such a POST, but not a forced sign-in with the attacker's own token, nor a sign-out."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return f"Sec-Fetch-Site: {fetch_site}"
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None  # not a browser, or one too old to say: SameSite still holds
+    if settings.public_url:
+        ours = settings.public_url.rstrip("/")
+        return None if origin == ours else f"Origin {origin} is not {ours}"
+    # Without EYE_PUBLIC_URL a TLS proxy may hide the scheme from us: compare hosts only.
+    return None if urlsplit(origin).netloc == request.host else f"Origin {origin}"
+
+
+def _refuse_cross_site(request: web.Request) -> None:
+    reason = cross_site(request, request.app[SETTINGS])
+    if reason is not None:
+        raise web.HTTPForbidden(text=f"a sign-in form may be sent from this site only ({reason})")
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,17 +111,21 @@ async def login_get(request: web.Request) -> web.Response:
 
 
 async def login_post(request: web.Request) -> web.Response:
+    _refuse_cross_site(request)
     form = await request.post()
     token, next_ = str(form.get("token", "")).strip(), _safe_next(str(form.get("next", "")))
     if await verify(request, token) is None:
         return login_form(next_, "That token is unknown or revoked.", status=401)
     response = web.HTTPSeeOther(next_)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/ui",
-                        secure=request.secure)
+    c = cookie(request)
+    response.set_cookie(c.name, token, httponly=True, samesite="Lax", path=c.path,
+                        secure=c.secure, max_age=request.app[SETTINGS].ui_cookie_max_age)
     raise response
 
 
-async def logout(_request: web.Request) -> web.Response:
+async def logout(request: web.Request) -> web.Response:
+    _refuse_cross_site(request)
     response = web.HTTPSeeOther("/ui/login")
-    response.del_cookie(COOKIE, path="/ui")
+    c = cookie(request)
+    response.del_cookie(c.name, path=c.path, secure=c.secure, samesite="Lax")
     raise response

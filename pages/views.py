@@ -7,6 +7,7 @@ import binascii
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import orjson
 from aiohttp import web
@@ -32,6 +33,25 @@ def bad_request(message: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=message)
 
 
+def clean(text: str, name: str) -> str:
+    """`text` if it holds no control characters (NUL above all, which PostgreSQL refuses in
+    text, so the query would fail with a 500) nor undecodable bytes."""
+    if any(c < " " or c == "\x7f" or c == "\ufffd" or "\ud800" <= c <= "\udfff" for c in text):
+        raise bad_request(f"{name}: control characters or bytes that are not UTF-8")
+    return text
+
+
+def _session_id(request: web.Request) -> str:
+    # From the raw path: the router leaves a percent sequence that is not UTF-8 (%FF) as it
+    # came, which would name a session of that literal text.
+    raw = request.raw_path.partition("?")[0].rsplit("/", 1)[-1]
+    try:
+        text = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("session id: bytes that are not UTF-8") from None
+    return clean(text, "session id")
+
+
 def parse_time(text: str | None, name: str) -> datetime | None:
     """A form's datetime-local (read as UTC) or an ISO 8601 instant."""
     if not text:
@@ -52,9 +72,10 @@ def decode_cursor(text: str | None) -> tuple[datetime, str] | None:
         return None
     try:
         stamp, sid = orjson.loads(base64.urlsafe_b64decode(text.encode()))
-        return datetime.fromisoformat(stamp), str(sid)
+        when_, sid = datetime.fromisoformat(stamp), str(sid)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise bad_request(f"before: not a cursor of this list ({exc})") from None
+    return when_, clean(sid, "before")
 
 
 def _int(text: str | None, name: str, default: int | None, lo: int = 1,
@@ -144,7 +165,7 @@ def _summary(event: dict[str, Any]) -> str:
 
 @protected
 async def session_detail(request: web.Request) -> web.Response:
-    pool, sid = request.app[POOL], request.match_info["session_id"]
+    pool, sid = request.app[POOL], _session_id(request)
     session = await q.session(pool, sid)
     events = await q.session_events(pool, sid, TIMELINE_MAX)
     if session is None and not events:

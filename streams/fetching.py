@@ -16,6 +16,7 @@ from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.stalls import Stall, Stalls
+from streams.web import Web
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,9 @@ class App(faust.App):
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
+
+    def _new_web(self) -> Web:
+        return Web(self)
 
     async def seek_past(self, topic: str, partition: int, offset: int) -> None:
         """Move the consumer past a stalled batch, to `offset`, and read the partition again."""

@@ -44,11 +44,22 @@ def test_addresses_name_the_compose_services() -> None:
 
 def test_published_ports_are_the_ones_the_processes_listen_on() -> None:
     api, worker = eye_env("api"), eye_env("worker")
-    assert f"{api['EYE_API_PORT']}:{api['EYE_API_PORT']}" in SERVICES["api"]["ports"]
-    assert f"{worker['EYE_WORKER_PORT']}:{worker['EYE_WORKER_PORT']}" in SERVICES["worker"]["ports"]
+    assert f"127.0.0.1:{api['EYE_API_PORT']}:{api['EYE_API_PORT']}" in SERVICES["api"]["ports"]
+    assert (f"127.0.0.1:{worker['EYE_WORKER_PORT']}:{worker['EYE_WORKER_PORT']}"
+            in SERVICES["worker"]["ports"])
     assert api["EYE_API_HOST"] == worker["EYE_WORKER_HOST"] == "0.0.0.0"
     assert Settings().api_port == int(api["EYE_API_PORT"])
     assert Settings().worker_port == int(worker["EYE_WORKER_PORT"])
+
+
+def test_every_published_port_is_reachable_from_this_machine_only() -> None:
+    # PostgreSQL's password is eye and Kafka's listener is plaintext: neither may face a network.
+    published = {name: s["ports"] for name, s in SERVICES.items() if "ports" in s}
+    assert {"kafka", "postgres", "worker", "api"} <= set(published)
+    for name, ports in published.items():
+        for port in ports:
+            assert isinstance(port, str) and port.startswith("127.0.0.1:") \
+                and port.count(":") == 2, f"{name} publishes {port!r} beyond 127.0.0.1"
 
 
 def test_images_are_kafka_4_in_kraft_mode() -> None:
@@ -116,7 +127,7 @@ def test_prometheus_and_grafana_health_checks_ask_their_published_ports() -> Non
     assert probe("prometheus") == (9090, "/-/healthy")
     assert probe("grafana") == (3000, "/api/health")
     for name in ("prometheus", "grafana"):
-        assert f"{probe(name)[0]}:{probe(name)[0]}" in SERVICES[name]["ports"]
+        assert f"127.0.0.1:{probe(name)[0]}:{probe(name)[0]}" in SERVICES[name]["ports"]
 
 
 def test_the_worker_and_api_wait_for_healthy_dependencies() -> None:
@@ -151,7 +162,7 @@ def test_prometheus_scrapes_the_compose_services_on_their_ports() -> None:
 def test_prometheus_and_grafana_mount_files_of_the_repository() -> None:
     for name, port in (("prometheus", 9090), ("grafana", 3000)):
         service = SERVICES[name]
-        assert f"{port}:{port}" in service["ports"]
+        assert f"127.0.0.1:{port}:{port}" in service["ports"]
         for volume in service["volumes"]:
             source = volume.split(":")[0]
             if source.startswith("./"):

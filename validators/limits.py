@@ -9,6 +9,7 @@ from validators.outcome import Reason, Rejection
 
 # orjson's own nesting limit; its error message is the only signal that this limit was hit.
 ORJSON_DEPTH_MARKER = "depth limit"
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def too_large(value: bytes, max_bytes: int) -> Rejection | None:
@@ -26,6 +27,10 @@ def parse_failure(value: bytes, error: Exception, max_depth: int) -> Rejection:
     message = str(error)
     if ORJSON_DEPTH_MARKER in message:
         return Rejection(Reason.TOO_DEEP, f"value: nesting is deeper than the limit of {max_depth}")
+    if value.startswith(UTF8_BOM):
+        # Valid UTF-8, so the decode below would pass it on as bad JSON: name the real fault.
+        return Rejection(Reason.INVALID_ENCODING,
+                         "value: starts with a byte order mark (EF BB BF); send UTF-8 without one")
     try:
         value.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -15,7 +15,6 @@
   var appKey = script.getAttribute("data-app-key");
   if (!appKey) { console.warn("eye tracker: no data-app-key on the script tag"); return; }
   var endpoint = script.getAttribute("data-endpoint") || new URL("/v1/events", script.src).href;
-  var url = endpoint + (endpoint.indexOf("?") < 0 ? "?" : "&") + "app_key=" + encodeURIComponent(appKey);
   var STORE = "eye.session_id";
   var queue = [];
   var timer = null;
@@ -42,10 +41,11 @@
   function flush() {
     if (timer) { clearTimeout(timer); timer = null; }
     if (!queue.length) return;
-    var body = JSON.stringify(queue.splice(0, 100));
-    // A text/plain beacon needs no CORS preflight and survives the page being left.
-    if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
-      fetch(url, { method: "POST", body: body, keepalive: true, mode: "cors",
+    // The key travels in the body, not the URL, which servers and proxies write to their logs:
+    // a beacon cannot set headers, and a text/plain one needs no CORS preflight.
+    var body = JSON.stringify({ app_key: appKey, events: queue.splice(0, 100) });
+    if (!(navigator.sendBeacon && navigator.sendBeacon(endpoint, body))) {
+      fetch(endpoint, { method: "POST", body: body, keepalive: true, mode: "cors",
                    headers: { "Content-Type": "text/plain" } }).catch(function () {});
     }
     if (queue.length) flush();

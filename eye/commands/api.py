@@ -9,13 +9,12 @@ from eye.settings import Settings
 
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:
-    from aiohttp import web
+    import asyncio
 
-    from eye.server import create_server
+    from eye.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    web.run_app(create_server(settings), host=settings.api_host, port=settings.api_port,
-                print=None, access_log=None)
+    asyncio.run(serve(settings))
     return 0
 
 

@@ -53,7 +53,7 @@ async def site(api: TestClient, app_key: str) -> AsyncIterator[str]:
 
 
 async def test_page_views_and_clicks_from_a_browser_are_stored(
-        worker: WorkerProcess, site: str, settings: Settings) -> None:
+        worker: WorkerProcess, site: str, settings: Settings, app_key: str) -> None:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: run scripts/test-deps.sh", pytrace=False)
     from playwright.async_api import async_playwright
@@ -64,6 +64,9 @@ async def test_page_views_and_clicks_from_a_browser_are_stored(
         try:
             page = await browser.new_page()
             page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            sent: list[tuple[str, str]] = []  # (url, body) of every request to the collector
+            page.on("request", lambda r: sent.append((r.url, r.post_data or ""))
+                    if "/v1/events" in r.url else None)
             await page.goto(site)
             await page.wait_for_function("window.eye !== undefined")
             sid = await page.evaluate("window.eye.sessionId()")
@@ -83,5 +86,7 @@ async def test_page_views_and_clicks_from_a_browser_are_stored(
     assert got == [("pageview", "/", None), ("cta click", "/", "buy-now"),
                    ("cta click", "/", "to-pricing"), ("pageview", "/pricing", None)], console
     assert all(data["host"] == site.split("/")[2] for _, data in rows)
+    # The key travels in the body, never in a URL (which logs and proxies keep).
+    assert sent and all(app_key not in u and app_key in body for u, body in sent), sent
     errors = await wait_rows(settings.dsn, "SELECT reason, detail FROM errors", 0)
     assert errors == []

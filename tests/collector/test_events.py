@@ -57,15 +57,45 @@ async def test_events_the_worker_would_reject_still_reach_the_topic(
     assert sorted(r.key for r in records if r.key) == [b"s-1"]
 
 
-async def test_a_beacon_sends_text_plain_with_the_key_in_the_query(
+async def test_a_beacon_sends_text_plain_with_the_key_in_the_body(
         topics: Settings, api: TestClient, app_key: str) -> None:
     events = demo_events(1)[:2]
-    resp = await api.post(f"{URL}?app_key={app_key}", data=orjson.dumps(events),
+    resp = await api.post(URL, data=orjson.dumps({"app_key": app_key, "events": events}),
                           headers={"Content-Type": "text/plain;charset=UTF-8",
                                    "Origin": "https://shop.example.com"})
     assert resp.status == 202
     assert resp.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert "Deprecation" not in resp.headers
+    records = read_topic(topics, len(events))
+    assert sorted(r.value for r in records) == sorted(orjson.dumps(e) for e in events)
+    assert {r.headers[APP_KEY_HEADER] for r in records} == {app_key.encode()}
+
+
+async def test_the_key_in_the_query_still_works_but_is_deprecated(
+        topics: Settings, api: TestClient, app_key: str) -> None:
+    events = demo_events(1)[:2]
+    resp = await api.post(f"{URL}?app_key={app_key}", data=orjson.dumps(events),
+                          headers={"Content-Type": "text/plain;charset=UTF-8"})
+    assert resp.status == 202
+    assert resp.headers["Deprecation"] == "true"
     read_topic(topics, len(events))
+
+
+@pytest.mark.parametrize("envelope, status", [
+    ({"app_key": "eye_not-a-registered-key", "events": [{"session_id": "s"}]}, 401),
+    ({"app_key": 7, "events": []}, 400),
+    ({"app_key": "eye_x", "events": {"session_id": "s"}}, 400),
+])
+async def test_a_bad_envelope_is_refused(topics: Settings, api: TestClient,
+                                         envelope: dict[str, object], status: int) -> None:
+    resp = await api.post(URL, data=orjson.dumps(envelope))
+    assert resp.status == status, await resp.text()
+
+
+async def test_a_key_given_twice_is_400(topics: Settings, api: TestClient, app_key: str) -> None:
+    body = orjson.dumps({"app_key": app_key, "events": demo_events(1)[:1]})
+    resp = await api.post(URL, data=body, headers={"X-Eye-App-Key": app_key})
+    assert resp.status == 400
 
 
 @pytest.mark.parametrize("headers", [

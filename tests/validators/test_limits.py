@@ -129,6 +129,14 @@ def test_latin1_text_is_invalid_encoding(run: Run, seed: dict[str, Any]) -> None
     rejected(run(value), Reason.INVALID_ENCODING)
 
 
+def test_a_byte_order_mark_is_invalid_encoding_and_says_so(run: Run,
+                                                          seed: dict[str, Any]) -> None:
+    # Some encoders (Windows tools, .NET's UTF8Encoding(true)) write one; RFC 8259 forbids it
+    # on the wire. "not valid JSON" would send the producer looking in the wrong place.
+    result = rejected(run(b"\xef\xbb\xbf" + orjson.dumps(seed)), Reason.INVALID_ENCODING)
+    assert "byte order mark" in result.detail
+
+
 def test_utf8_text_is_fine(run: Run, seed: dict[str, Any]) -> None:
     seed["data"]["path"] = "/caf\u00e9/\U0001f600"
     result = run(seed)

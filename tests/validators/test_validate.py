@@ -98,7 +98,7 @@ def test_top_level_must_be_an_object(run: Run, value: bytes, type_name: str) -> 
 
 @pytest.mark.parametrize(
     "value",
-    [b"{", b"{'a': 1}", b'{"a": NaN}', b'{"a": 1e999}', b"\xef\xbb\xbf{}", b'{"a": "\\ud800"}', b"{} {}", b" "],
+    [b"{", b"{'a': 1}", b'{"a": NaN}', b'{"a": 1e999}', b'{"a": "\\ud800"}', b"{} {}", b" "],
 )
 def test_malformed_json_carries_the_parser_message(run: Run, value: bytes) -> None:
     result = run(value)
