@@ -96,13 +96,16 @@ async def post_validate(request: web.Request) -> web.Response:
     """Each event's verdict as the worker would give it; nothing is sent or stored."""
     collector, settings = request.app[COLLECTOR], request.app[SETTINGS]
     try:
-        try:
-            key: bytes | None = _app_key(request)
-        except Unauthorized:
-            key = None  # the verdicts say so, as the worker's unauthorized_app would
+        # No key is no error here: the verdicts say so, as the worker's unauthorized_app would.
+        key = _header_key(request)
         if (request.content_length or 0) > settings.collector_max_body_bytes:
             raise _too_large(settings)
         body = await _read_body(request, settings)
+        enveloped = _envelope(body)  # the body tracker.js sends
+        if enveloped is not None:
+            if key is not None:
+                raise BadRequest("the app key is given both in the body and outside it")
+            key, body = enveloped
         values = [value for _, value in _messages(body, settings.collector_max_events)]
         resp = await validate.judge(values, collector.keys.check, key, settings)
     except CollectorError as exc:
