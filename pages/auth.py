@@ -16,7 +16,7 @@ from aiohttp import web
 from eye.settings import Settings
 from eye.web import POOL, SETTINGS
 from pages.html import attr, esc, page, url
-from store import tokens
+from store import secrets, tokens
 from store.tokens import Token
 
 COOKIE = "eye_token"
@@ -115,7 +115,9 @@ async def login_post(request: web.Request) -> web.Response:
     form = await request.post()
     token, next_ = str(form.get("token", "")).strip(), _safe_next(str(form.get("next", "")))
     if await verify(request, token) is None:
-        return login_form(next_, "That token is unknown or revoked.", status=401)
+        hint = secrets.wrong_kind(token, "api token")
+        return login_form(next_, f"That key cannot sign in: {hint}." if hint else
+                          "That token is unknown or revoked.", status=401)
     response = web.HTTPSeeOther(next_)
     c = cookie(request)
     response.set_cookie(c.name, token, httponly=True, samesite="Lax", path=c.path,

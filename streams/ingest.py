@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from monitor import worker_metrics as metrics
+from store import secrets
 from store.recall import Recall
 from store.rows import ErrorRow, EventRow, Source
 from streams import rows
@@ -203,7 +204,8 @@ class Ingest:
               received_at: datetime, key: bytes | None = None) -> Event | Rejection:
         """What needs no state: the app, the message, its key."""
         if app_id is None:
-            why = "missing" if not app_key else "unknown or revoked key"
+            why = "missing" if not app_key else \
+                secrets.wrong_kind(app_key, "app key") or "unknown or revoked key"
             return Rejection(Reason.UNAUTHORIZED_APP, f"header {rows.APP_KEY_HEADER}: {why}")
         outcome = validate(value, received_at=received_at, policy=self.policy)
         if isinstance(outcome, Event):

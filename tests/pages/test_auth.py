@@ -83,3 +83,12 @@ async def test_with_a_public_url_only_its_exact_origin_may_sign_in(settings: Set
         for origin in ("http://eye.example.com", "https://eye.example.com.evil.example",
                        "https://other.example.com"):
             assert (await _login(client, api_token, Origin=origin))[0] == 403, origin
+
+
+async def test_an_app_key_at_sign_in_is_named_as_the_wrong_kind_of_secret(
+        api: TestClient, app_key: str) -> None:
+    resp = await api.post("/ui/login", data={"token": app_key, "next": "/ui/errors"},
+                          allow_redirects=False)
+    assert resp.status == 401
+    assert "this is an application key" in await resp.text()
+    assert "Set-Cookie" not in resp.headers

@@ -16,7 +16,7 @@ from streams.apps import AppResolver
 from streams.gaps import Record
 from streams.ingest import Ingest
 from streams.sink import BatchSink
-from validators import Policy
+from validators import Policy, Reason, Rejection
 
 
 def message(offset: int, app_key: str) -> Record:
@@ -56,3 +56,15 @@ async def test_an_app_check_that_fails_unexpectedly_is_an_internal_error_row(
             'SELECT "offset", reason, detail FROM errors').fetchall()
         assert (offset, reason) == (0, "internal_error") and "UndefinedTable" in detail
         assert conn.execute("SELECT kafka_offset FROM events").fetchall() == [(1,)]
+
+
+def test_an_api_token_as_app_key_is_named_in_the_rejection() -> None:
+    ingest = Ingest(policy=Policy(), apps=None, sink=None, sessions={},  # type: ignore[arg-type]
+                    recall=None)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    token = ingest.judge(b"{}", b"eyt_abc", None, now)
+    unknown = ingest.judge(b"{}", b"eye_abc", None, now)
+    assert isinstance(token, Rejection) and isinstance(unknown, Rejection)
+    assert token.reason == unknown.reason == Reason.UNAUTHORIZED_APP
+    assert "this is an API token" in token.detail
+    assert unknown.detail.endswith("unknown or revoked key")
