@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
@@ -57,35 +59,30 @@ def name(text: str) -> str:
     return stripped
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+T = TypeVar("T")
 
 
-def seconds(text: str) -> float:
-    """A positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
-    return value
+def _checked(convert: Callable[[str], T], what: str, ok: Callable[[T], bool],
+             rule: str) -> Callable[[str], T]:
+    """An argparse type: `convert`, then `ok`; a mistake is one line saying what was wanted."""
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{rule}, got {text}")
+        return value
+    return parse
 
 
-def partition(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a partition number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"partitions are numbered from 0, got {value}")
-    return value
+positive_int = _checked(int, "a whole number", lambda v: v >= 1, "must be at least 1")
+seconds = _checked(float, "a number of seconds", lambda v: v > 0, "must be more than 0 seconds")
+partition = _checked(int, "a partition number", lambda v: v >= 0,
+                     "partitions are numbered from 0")
+rate = _checked(float, "a number of events a second", lambda v: v >= 0,
+                "must be 0 (as fast as possible) or more")
+ratio = _checked(float, "a number", lambda v: 0.0 <= v <= 1.0, "must be between 0 and 1")
 
 
 def _similar(a: str, b: str) -> bool:

@@ -113,29 +113,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                     delivery_timeout=args.timeout).status
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of events a second") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (as fast as possible) or more, got {text}")
-    return value
-
-
-def _ratio(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
 def add_common(p: argparse.ArgumentParser) -> None:
     """The options `eye load` and `eye produce` share."""
-    p.add_argument("--rate", type=_rate, default=0.0,
+    p.add_argument("--rate", type=types.rate, default=0.0,
                    help="events per second; 0 = as fast as possible")
     p.add_argument("--app-key", default=None)
     p.add_argument("--timeout", type=types.seconds, default=30.0,
@@ -151,7 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="how many events to send")
     p.add_argument("--sessions", type=types.positive_int, default=100,
                    help="how many sessions they spread over")
-    p.add_argument("--invalid-ratio", type=_ratio, default=0.0,
+    p.add_argument("--invalid-ratio", type=types.ratio, default=0.0,
                    help="share of deliberately broken messages (malformed JSON, missing field, "
                         "bad timestamp)")
     p.add_argument("--seed", type=int, default=None,
