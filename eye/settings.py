@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # written every EYE_BATCH_INTERVAL long before a batch fills.
     batch_size: int = Field(5000, ge=1)
     batch_interval: float = Field(0.25, gt=0, description="seconds a row may wait for its batch")
+    # A live stream fetched as it arrives comes in fetches of a few records each, and each
+    # fetch costs the worker as much as dozens of records: the broker is asked to gather this
+    # many bytes, or to wait this long, before it answers.
+    fetch_min_bytes: int = Field(65_536, ge=1)
+    fetch_max_wait: float = Field(0.02, gt=0, le=1.5)
     worker_host: str = "127.0.0.1"
     worker_port: int = 6066
     state_dir: Path = Path(".cache/worker")

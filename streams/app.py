@@ -79,7 +79,8 @@ def app_options(settings: Settings) -> dict[str, Any]:
 
 
 def create_app(settings: Settings) -> faust.App:
-    app = fetching.App(settings.consumer_group, **app_options(settings))
+    app = fetching.App(settings.consumer_group, **app_options(settings),
+                       fetch=fetching.Fetch(settings.fetch_min_bytes, settings.fetch_max_wait))
 
     def raw_topic(name: str, *, acks: bool = True) -> faust.TopicT:
         return app.topic(name, partitions=settings.topic_partitions, acks=acks,

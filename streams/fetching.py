@@ -67,12 +67,30 @@ def reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {said}"
 
 
+@dataclass(frozen=True)
+class Fetch:
+    """How much the broker gathers for one fetch, or how long it waits for it (aiokafka's
+    defaults unless told)."""
+
+    min_bytes: int = 1
+    max_wait: float = 1.5
+
+
 class StallingConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     """Runs in Faust's consumer thread: every aiokafka call here is on that thread's loop."""
 
     @property
     def stalls(self) -> Stalls:
         return self.consumer.app.stalls  # type: ignore[attr-defined,no-any-return]
+
+    def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        # Faust fixes the fetch wait at 1.5 s and leaves aiokafka's minimum of one byte: a
+        # live stream then arrives in many small fetches (see eye/settings.py).
+        fetch = self.consumer.app.fetch  # type: ignore[attr-defined]
+        consumer._fetch_min_bytes = fetch.min_bytes
+        consumer._fetch_max_wait_ms = round(fetch.max_wait * 1000)
+        return consumer
 
     async def _fetch_records(self, consumer: aiokafka.AIOKafkaConsumer, active_partitions: Any,
                              timeout: float | None = None, max_records: int | None = None
@@ -131,9 +149,10 @@ class Transport(faust_aiokafka.Transport):
 class App(faust.App):
     """A Faust app whose consumer stalls a partition it cannot read; `stalls` names them."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, fetch: Fetch | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stalls = Stalls()
+        self.fetch = fetch or Fetch()
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
