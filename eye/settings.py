@@ -61,7 +61,14 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_pool_size: int = Field(8, ge=1)
     api_max_tokens: int = Field(2000, ge=1, description="lexical tokens a GraphQL document may hold")
-    api_max_depth: int = Field(10, ge=1, description="nesting of fields in one operation")
+    # Introspection fields count: the introspection query GraphiQL and gql send nests 15 deep.
+    api_max_depth: int = Field(15, ge=1, description="nesting of fields in one operation")
+    api_max_aliases: int = Field(20, ge=0, description="aliased fields in one operation, "
+                                 "counted where fragments are spread")
+    api_max_statements: int = Field(20, ge=1, description="database statements one request may "
+                                    "run: a field that reads the database, once per object")
+    api_token_concurrency: int = Field(4, ge=1, description="statements of one token that hold "
+                                       "a pool connection at once; keep it below api_pool_size")
     api_max_cost: int = Field(20000, ge=1, description="objects an operation may produce, "
                               "page sizes multiplied through nesting")
     api_max_body_bytes: int = Field(65536, ge=1)

@@ -26,14 +26,16 @@ from graphql import validate as validate_query
 from graphql.execution.values import get_variable_values
 
 from eye.web import POOL, SETTINGS
-from graphql_api import graphiql, limits
+from graphql_api import graphiql, introspection, limits
 from graphql_api.auth import authenticate
 from graphql_api.context import Context
 from graphql_api.errors import ApiError, LimitExceeded, entry, format_error
+from graphql_api.gate import RequestConnections, TokenGates
 from graphql_api.schema import load_schema
 from store.tokens import Token
 
 SCHEMA = web.AppKey("schema", GraphQLSchema)
+GATES = web.AppKey("token_gates", TokenGates)
 
 
 def _dumps(value: Any) -> str:
@@ -66,7 +68,8 @@ def _limits(request: web.Request) -> limits.Limits:
     s = request.app[SETTINGS]
     return limits.Limits(max_tokens=s.api_max_tokens, max_depth=s.api_max_depth,
                          max_cost=s.api_max_cost, page_default=s.api_page_default,
-                         page_max=s.api_page_max, list_max=s.api_list_max)
+                         page_max=s.api_page_max, list_max=s.api_list_max,
+                         max_aliases=s.api_max_aliases, max_statements=s.api_max_statements)
 
 
 @lru_cache(maxsize=512)
@@ -102,10 +105,15 @@ async def _run(request: web.Request, token: Token, query: Any, variables: Any,
         raise MethodNotAllowed(f"a {operation.operation.value} must be sent with POST")
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if not isinstance(coerced, list):  # a list is of errors, which execute() reports
-        limits.check(schema, document, operation, coerced, bounds)
+        measured = limits.check(schema, document, operation, coerced, bounds)
+        if measured.schema_only:
+            body = await introspection.answer(schema, query, operation_name, variables)
+            return web.Response(body=body, content_type="application/json")
 
     settings = request.app[SETTINGS]
-    context = Context(pool=request.app[POOL], settings=settings, token=token)
+    pool = RequestConnections(request.app[POOL], request.app[GATES].gate(token.id),
+                              settings.api_max_statements)
+    context = Context(pool=pool, settings=settings, token=token)
     result = execute_query(schema, document, variable_values=variables,
                            operation_name=operation_name, context_value=context)
     if not isinstance(result, ExecutionResult):
@@ -167,6 +175,7 @@ async def graphql_get(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app[SCHEMA] = load_schema()
+    app[GATES] = TokenGates(app[SETTINGS].api_token_concurrency)
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
     graphiql.add_routes(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg_pool import AsyncConnectionPool
+from store.db import Connections
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +13,7 @@ class Deleted:
     session: bool
 
 
-async def delete(pool: AsyncConnectionPool, session_id: str, *, timeout_ms: int) -> Deleted:
+async def delete(pool: Connections, session_id: str, *, timeout_ms: int) -> Deleted:
     async with pool.connection() as conn, conn.transaction():
         await conn.execute("SELECT set_config('statement_timeout', %s, true)", (str(timeout_ms),))
         events = await conn.execute("DELETE FROM events WHERE session_id = %s", (session_id,))
