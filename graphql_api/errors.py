@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from psycopg import errors as pg_errors
 
 from eye.errors import EyeError
+from store.errors import ValueRejected
 
 log = logging.getLogger("eye.graphql")
 
@@ -63,6 +64,9 @@ def format_error(error: GraphQLError, *, statement_timeout_ms: int) -> dict[str,
         return formatted
     if isinstance(original, ApiError):
         formatted["extensions"] = {"code": original.code, **original.extensions}
+    elif isinstance(original, ValueRejected):
+        formatted["message"] = str(original)
+        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
     elif isinstance(original, pg_errors.QueryCanceled):
         formatted["message"] = (f"the query was stopped by the statement timeout of "
                                 f"{statement_timeout_ms} ms; narrow the filter or the time range")

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from psycopg import AsyncCursor, sql
+from psycopg import AsyncCursor, DataError, sql
 from psycopg.rows import DictRow, dict_row
 
 from store.db import Connections
+from store.errors import ValueRejected
 
 Row = dict[str, Any]
 
@@ -44,9 +45,12 @@ async def _cursor(pool: Connections, timeout_ms: int | None
 
 async def _all(pool: Connections, timeout_ms: int | None, query: sql.Composable | str,
                params: Any = ()) -> list[Row]:
-    async with _cursor(pool, timeout_ms) as cur:
-        await cur.execute(query, params)  # type: ignore[arg-type]
-        return await cur.fetchall()
+    try:
+        async with _cursor(pool, timeout_ms) as cur:
+            await cur.execute(query, params)  # type: ignore[arg-type]
+            return await cur.fetchall()
+    except DataError as exc:
+        raise ValueRejected(f"the database cannot take a value given: {exc}") from exc
 
 
 # ---- events ------------------------------------------------------------------------------------
