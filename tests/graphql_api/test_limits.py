@@ -66,7 +66,8 @@ async def test_too_large_a_body(api: TestClient, api_token: str) -> None:
     async def chunked() -> object:  # no Content-Length: counted while read
         for _ in range(70):
             yield b" " * 1000
-    resp = await api.post("/graphql", data=chunked(), headers=headers)
+    resp = await api.post("/graphql", data=chunked(),
+                          headers={**headers, "Content-Type": "application/json"})
     assert resp.status == 413
 
 
