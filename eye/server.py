@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from eye import oversize
 from eye.settings import Settings
 from eye.web import POOL, SETTINGS
 from store import queries
@@ -33,7 +34,8 @@ def create_server(settings: Settings) -> web.Application:
     from monitor.http import add_routes as add_metrics
     from pages import add_routes as add_pages
 
-    app = web.Application()
+    app = web.Application(handler_args=oversize.handler_args())
+    app.middlewares.append(oversize.middleware(settings))
     app[SETTINGS] = settings
 
     async def pool(app: web.Application) -> AsyncIterator[None]:

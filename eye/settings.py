@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     api_max_cost: int = Field(20000, ge=1, description="objects an operation may produce, "
                               "page sizes multiplied through nesting")
     api_max_body_bytes: int = Field(65536, ge=1)
+    api_max_url_bytes: int = Field(8190, ge=1, description="a longer URL is answered 414")
+    api_max_header_bytes: int = Field(8190, ge=1, description="a longer header line is "
+                                      "answered 431")
     api_statement_timeout_ms: int = Field(5000, ge=1)
     api_page_default: int = Field(100, ge=1, description="`first` when a query gives none")
     api_page_max: int = Field(1000, ge=1, description="the largest `first` allowed")
