@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the tests need beyond the venv: Debian's chromium and the Python playwright package that
-# drives it (the browser tests), and Debian's kcat (the client tests produce with it as apps do).
+# drives it (the browser tests), Debian's kcat (the client tests produce with it as apps do), and
+# npm's graphql-http audit suite (the GraphQL over HTTP conformance test, scripts/graphql-http.sh).
 # Idempotent; installs only what is missing. Playwright's own browser download is never used
 # (`playwright install` is not run): the tests launch /usr/bin/chromium.
 set -euo pipefail
@@ -17,6 +18,7 @@ if ! command -v kcat >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
 fi
+scripts/graphql-http.sh
 if ! "$venv/bin/python" -c 'import playwright' 2>/dev/null; then
   echo "test-deps: installing playwright into $venv" >&2
   "$venv/bin/pip" install -q -c constraints.txt 'playwright>=1.45'
