@@ -82,7 +82,8 @@ def _limits(request: web.Request) -> limits.Limits:
     return limits.Limits(max_tokens=s.api_max_tokens, max_depth=s.api_max_depth,
                          max_cost=s.api_max_cost, page_default=s.api_page_default,
                          page_max=s.api_page_max, list_max=s.api_list_max,
-                         max_aliases=s.api_max_aliases, max_statements=s.api_max_statements)
+                         max_aliases=s.api_max_aliases, max_statements=s.api_max_statements,
+                         max_introspection=s.api_max_introspection_objects)
 
 
 @lru_cache(maxsize=512)

@@ -53,12 +53,29 @@ async def test_introspection_costs_the_objects_it_answers(settings: Settings, ap
                                                           server_with: object) -> None:
     body = await client_gql(await server_with(settings), api_token)(REENTRANT)  # type: ignore[operator]
     answered = objects(body["data"]) - 1  # not `data` itself
-    exact: TestClient = await server_with(settings, api_max_cost=answered)  # type: ignore[operator]
+    exact: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_max_introspection_objects=answered)
     assert (await client_gql(exact, api_token)(REENTRANT))["data"] == body["data"]
-    less: TestClient = await server_with(settings, api_max_cost=answered - 1)  # type: ignore[operator]
+    less: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_max_introspection_objects=answered - 1)
     body = await client_gql(less, api_token)(REENTRANT, status=400)
-    assert body["errors"][0]["extensions"] == {"code": "MAX_COST_EXCEEDED",
+    assert body["errors"][0]["extensions"] == {"code": "MAX_INTROSPECTION_EXCEEDED",
                                                "limit": answered - 1}
+
+
+async def test_aliases_of_the_whole_introspection_are_bounded(gql: Gql) -> None:
+    # Aliases within their bound still add up their answers: the standard query (617 objects)
+    # with three aliases of type names fits, with three of all it says of the types (~600
+    # each) it does not.
+    query = get_introspection_query()
+    four = query.replace("__schema {", "a: __schema { types { name } } b: __schema { types "
+                         "{ name } } c: __schema {", 1)
+    assert "errors" not in await gql(four)
+    body = await gql(query.replace("__schema {", " ".join(f"s{i}: __schema {{ ...Everything }}"
+                                                          for i in range(3)) + " __schema {", 1)
+                     + " fragment Everything on __Schema { types { ...FullType } }", status=400)
+    assert body["errors"][0]["extensions"] == {"code": "MAX_INTROSPECTION_EXCEEDED",
+                                               "limit": 2000}
 
 
 async def test_introspection_counts_in_depth_and_cost(settings: Settings, api_token: str,
