@@ -1,13 +1,15 @@
 # The Eye's worker and API: one image, the command picks the role (see docker-compose.yml).
 
-# GraphiQL's browser files come from npm at build time; the running image needs no CDN.
+# GraphiQL's browser files and the pages' chart library come from npm at build time; the
+# running image needs no CDN.
 FROM node:20-slim AS assets
-COPY scripts/graphiql-assets.sh /src/scripts/graphiql-assets.sh
-RUN cd /src && bash scripts/graphiql-assets.sh /assets/graphiql
+COPY scripts/graphiql-assets.sh scripts/ui-assets.sh /src/scripts/
+RUN cd /src && bash scripts/graphiql-assets.sh /assets/graphiql && bash scripts/ui-assets.sh /assets/ui
 
 FROM python:3.11-slim
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 EYE_API_GRAPHIQL_DIR=/app/graphiql
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 EYE_API_GRAPHIQL_DIR=/app/graphiql \
+    EYE_UI_ASSETS_DIR=/app/ui-assets
 COPY pyproject.toml constraints.txt README.md ./
 COPY eye eye
 COPY streams streams
@@ -18,6 +20,7 @@ COPY collector collector
 COPY monitor monitor
 COPY pages pages
 COPY --from=assets /assets/graphiql /app/graphiql
+COPY --from=assets /assets/ui /app/ui-assets
 RUN pip install --no-cache-dir -c constraints.txt . && useradd --system eye && mkdir /var/lib/eye \
     && chown eye /var/lib/eye
 USER eye

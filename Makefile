@@ -9,9 +9,11 @@ KAFKA_LIBS := .cache/kafka/libs/.complete
 
 deps: $(VENV)/.installed $(KAFKA_LIBS) assets
 
-# GraphiQL's browser files from npm, served by The Eye itself (no CDN at run time).
+# GraphiQL's browser files and the pages' chart library from npm, served by The Eye itself (no
+# CDN at run time).
 assets:
 	@scripts/graphiql-assets.sh
+	@scripts/ui-assets.sh
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@python3 -c 'import sys; assert sys.version_info >= (3, 11), "The Eye needs Python >= 3.11"'

@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.api_bench --events 200000  # a quick run
 
 Generates events inside PostgreSQL (generate_series) into a database of its own on the test
-server (port 15432, started by scripts/postgres.sh when not running), serves it with `eye api`
+server (port 15432, started by scripts/postgres.sh when not running and stopped again at
+the end), serves it with `eye api`
 and with PostGraphile 4 (npm, into .cache/postgraphile), and times three questions over HTTP
 from one client, one request at a time: a session's events, the first page of a category in a
 time range, daily counts over 30 days. Writes JSON and a markdown table to bench/results/.
@@ -29,6 +30,8 @@ from typing import Any
 
 import aiohttp
 import psycopg
+
+from bench.common import service
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -339,28 +342,27 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     command = "python -m bench.api_bench " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
-    env = {**os.environ, "EYE_PG_FSYNC": "off"}
-    subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start", str(PG_DIR), str(PG_PORT)],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
-    dsn = prepare_database(args.events, args.days, args.reuse)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS / "tmp"
-    tmp.mkdir(exist_ok=True)
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        eye_proc, eye_url, token = start_eye(dsn, tmp / "eye-api.log")
-        procs.append(eye_proc)
-        servers = {"eye": (eye_url, {"Authorization": f"Bearer {token}"}, EYE)}
-        if not args.no_postgraphile:
-            pgl_proc, pgl_url = start_postgraphile(dsn, tmp / "postgraphile.log")
-            procs.append(pgl_proc)
-            servers["postgraphile"] = (pgl_url, {}, PGL)
-        results = asyncio.run(measure(servers, args.runs, args.warmup, args.events, args.days,
-                                      args.seed))
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(10)
+    # The server is stopped at the end when this run started it (bench/common.py).
+    with service("postgres.sh", PG_DIR, PG_PORT, env={"EYE_PG_FSYNC": "off"}):
+        dsn = prepare_database(args.events, args.days, args.reuse)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        tmp = RESULTS / "tmp"
+        tmp.mkdir(exist_ok=True)
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            eye_proc, eye_url, token = start_eye(dsn, tmp / "eye-api.log")
+            procs.append(eye_proc)
+            servers = {"eye": (eye_url, {"Authorization": f"Bearer {token}"}, EYE)}
+            if not args.no_postgraphile:
+                pgl_proc, pgl_url = start_postgraphile(dsn, tmp / "postgraphile.log")
+                procs.append(pgl_proc)
+                servers["postgraphile"] = (pgl_url, {}, PGL)
+            results = asyncio.run(measure(servers, args.runs, args.warmup, args.events, args.days,
+                                          args.seed))
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(10)
     result = {"events": args.events, "days": args.days, "command": command,
               "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": f"{os.cpu_count()} CPUs, {sys.platform}", "results": results}

@@ -29,31 +29,40 @@ KAFKA_PORT = int(os.environ.get("EYE_BENCH_KAFKA_PORT", TEST_KAFKA_PORT))
 PG_PORT = int(os.environ.get("EYE_BENCH_PG_PORT", TEST_PG_PORT))
 
 
-def _script(name: str, *args: str) -> int:
+def _script(name: str, *args: str, env: dict[str, str] | None = None) -> int:
     return subprocess.run([str(ROOT / "scripts" / name), *args],
-                          env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"}).returncode
+                          env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", **(env or {})}).returncode
+
+
+@contextmanager
+def service(script: str, folder: Path, port: int, env: dict[str, str] | None = None,
+            stop: str = "stop") -> Iterator[None]:
+    """A broker or database (scripts/kafka.sh, scripts/postgres.sh) on `port`: started when not
+    running and then stopped at the end (with the script's `stop`, or `discard` to remove
+    files kept outside `folder` too), however the benchmark ends (an error, Ctrl-C); one
+    already running is left so."""
+    args = (str(folder), str(port))
+    started = _script(script, "status", *args) != 0
+    if started and _script(script, "start", *args, env=env) != 0:
+        raise RuntimeError(f"scripts/{script} start {' '.join(args)} failed")
+    try:
+        yield
+    finally:
+        if started:
+            _script(script, stop, *args)
+
+
+def folder(name: str, port: int, test_port: int) -> Path:
+    """The test services' folder on their port, else one of the bench's own."""
+    return ROOT / ".cache" / "test" / name if port == test_port else STATE / f"{name}-{port}"
 
 
 @contextmanager
 def services() -> Iterator[tuple[str, str]]:
-    """The broker and database (bootstrap, admin DSN): started when not running, and then
-    stopped again at the end, however the benchmark ends; ones already running are left so."""
-    started: list[tuple[str, str, str]] = []
-    try:
-        for script, port, test_port in (("kafka.sh", KAFKA_PORT, TEST_KAFKA_PORT),
-                                        ("postgres.sh", PG_PORT, TEST_PG_PORT)):
-            name = script.removesuffix(".sh")
-            folder = (ROOT / ".cache" / "test" / name if port == test_port
-                      else STATE / f"{name}-{port}")
-            args = (str(folder), str(port))
-            if _script(script, "status", *args) != 0:
-                started.append((script, *args))
-                if _script(script, "start", *args) != 0:
-                    raise RuntimeError(f"scripts/{script} start {' '.join(args)} failed")
+    """The broker and database (bootstrap, admin DSN), as `service` starts and stops them."""
+    with service("kafka.sh", folder("kafka", KAFKA_PORT, TEST_KAFKA_PORT), KAFKA_PORT), \
+            service("postgres.sh", folder("postgres", PG_PORT, TEST_PG_PORT), PG_PORT):
         yield f"127.0.0.1:{KAFKA_PORT}", f"postgresql://eye:eye@127.0.0.1:{PG_PORT}/eye"
-    finally:
-        for script, *args in reversed(started):
-            _script(script, "stop", *args)
 
 
 def fresh_database(admin_dsn: str, prefix: str = "eye_bench") -> str:

@@ -11,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from collector.errors import Unauthorized, Unavailable
 from eye.ttlcache import TtlCache
-from store import applications
+from store import applications, secrets
 
 log = logging.getLogger(__name__)
 
@@ -45,5 +45,6 @@ class AppKeys:
                 raise Unavailable("cannot check the app key now") from None
             self._cache.put(key, app_id)
         if app_id is None:
-            raise Unauthorized("unknown or revoked app key")
+            hint = secrets.wrong_kind(key, "app key")
+            raise Unauthorized(f"not an app key: {hint}" if hint else "unknown or revoked app key")
         return app_id

@@ -1,4 +1,5 @@
-"""The collector's routes: POST /v1/events (with CORS for browsers) and GET /tracker.js."""
+"""The collector's routes: POST /v1/events (with CORS for browsers), POST /v1/validate and
+GET /tracker.js."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from collector import validate
 from collector.errors import BadRequest, CollectorError, TooLarge, Unauthorized, Unavailable
 from collector.keys import AppKeys
 from collector.producer import AsyncProducer, KeyValue
@@ -39,6 +41,8 @@ def add_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(_collector)
     app.router.add_post("/v1/events", post_events)
     app.router.add_route("OPTIONS", "/v1/events", preflight)
+    app.router.add_post("/v1/validate", post_validate)
+    app.router.add_route("OPTIONS", "/v1/validate", preflight)
     app.router.add_get("/tracker.js", tracker_js)
 
 
@@ -66,6 +70,24 @@ async def post_events(request: web.Request) -> web.Response:
     except CollectorError as exc:
         return _cors(request, _error(exc))
     return _cors(request, web.json_response({"accepted": len(messages)}, status=202))
+
+
+async def post_validate(request: web.Request) -> web.Response:
+    """Each event's verdict as the worker would give it; nothing is sent or stored."""
+    collector, settings = request.app[COLLECTOR], request.app[SETTINGS]
+    try:
+        try:
+            key: bytes | None = _app_key(request)
+        except Unauthorized:
+            key = None  # the verdicts say so, as the worker's unauthorized_app would
+        if (request.content_length or 0) > settings.collector_max_body_bytes:
+            raise _too_large(settings)
+        body = await _read_body(request, settings)
+        values = [value for _, value in _messages(body, settings.collector_max_events)]
+        resp = await validate.judge(values, collector.keys.check, key, settings)
+    except CollectorError as exc:
+        return _cors(request, _error(exc))
+    return _cors(request, resp)
 
 
 async def preflight(request: web.Request) -> web.Response:

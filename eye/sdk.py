@@ -53,18 +53,22 @@ class EyeProducer:
     """A confluent-kafka producer set up the way The Eye needs.
 
     Keyed by session id (a session stays on one partition, in order), the app key in the
-    `eye-app-key` header, acks=all with idempotence. With `check=True` every event is first
-    run through the worker's own validators (with the default limits, or the `Policy` given
-    as `check`), and one the worker would reject raises InvalidEvent instead of being sent.
+    `eye-app-key` header, acks=all with idempotence. `on_delivered(partition, offset)` hears
+    where each acknowledged message was written, which its row will name. With `check=True`
+    every event is first run through the worker's own validators (with the default limits, or
+    the `Policy` given as `check`), and one the worker would reject raises InvalidEvent
+    instead of being sent.
     """
 
     def __init__(self, bootstrap: str, *, app_key: str, topic: str = "eye-events",
                  linger_ms: float = 5.0, delivery_timeout: float = 30.0, check: bool | Policy = False,
                  on_error: Callable[[str], None] | None = None,
+                 on_delivered: Callable[[int, int], None] | None = None,
                  config: Mapping[str, Any] | None = None) -> None:
         self.topic = topic
         self._headers = [(APP_KEY_HEADER, app_key.encode())]
         self._on_error = on_error
+        self._on_delivered = on_delivered
         self._failures: list[str] = []
         self._delivered = 0
         self._check = _local_check(None if check is True else check) if check else None
@@ -130,9 +134,11 @@ class EyeProducer:
             except DeliveryFailed:
                 pass
 
-    def _delivery(self, err: KafkaError | None, _msg: Message) -> None:
+    def _delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is None:
             self._delivered += 1
+            if self._on_delivered is not None:
+                self._on_delivered(msg.partition(), msg.offset())
             return
         self._failures.append(err.str())
         if self._on_error is not None:

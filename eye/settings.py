@@ -85,6 +85,12 @@ class Settings(BaseSettings):
                               "(a session's events, the seed's queries); more are cut with an error")
     api_graphiql_dir: Path = Path(".cache/graphiql")
 
+    # Pages
+    ui_assets_dir: Path = Path(".cache/ui-assets")  # the chart library (scripts/ui-assets.sh)
+    live_sample_interval: float = Field(5.0, gt=0, description="seconds between two samples of "
+                                        "the live panel's charts (lag, rates)")
+    live_history: float = Field(900.0, gt=0, description="seconds of samples the charts keep")
+
     # Collector
     # A body stays under the producer's and broker's 1 MB message limit, so one huge event
     # still reaches the topic (and the worker's payload_too_large) instead of failing there.

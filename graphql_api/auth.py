@@ -6,7 +6,7 @@ from aiohttp import web
 
 from eye.web import POOL
 from graphql_api.errors import Unauthenticated
-from store import tokens
+from store import secrets, tokens
 from store.tokens import Token
 
 HOW = "create one with `eye tokens add NAME` and send `Authorization: Bearer <token>`"
@@ -23,5 +23,7 @@ async def authenticate(request: web.Request) -> Token:
     async with request.app[POOL].connection() as conn:
         token = await tokens.active(conn, value)
     if token is None:
-        raise Unauthenticated("the bearer token is unknown or revoked")
+        hint = secrets.wrong_kind(value, "api token")
+        raise Unauthenticated(f"the bearer token is not an API token: {hint}" if hint
+                              else "the bearer token is unknown or revoked")
     return token

@@ -143,7 +143,9 @@ async def resolve_errors(_: None, info: GraphQLResolveInfo, filter: dict[str, An
     size = page_size(first, default=ctx.settings.api_page_default,
                      maximum=ctx.settings.api_page_max)
     rows = await queries.errors(ctx.pool, reason=f.get("reason"), start=f.get("from"),
-                                end=f.get("to"), after=decode(after, kind=int), limit=size + 1,
+                                end=f.get("to"), application_id=_app_id(f.get("applicationId")),
+                                session_id=f.get("sessionId"), after=decode(after, kind=int),
+                                limit=size + 1,
                                 timeout_ms=ctx.timeout_ms)
     return connection(rows, size, after=after, key=lambda r: (r["received_at"], r["id"]))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from monitor.http import lag_monitor
-from pages import auth, views
+from pages import assets, auth, views
 
 STATIC = Path(__file__).with_name("static")
 
@@ -29,4 +29,6 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/ui/errors", views.errors)
     r.add_get("/ui/live", views.live)
     r.add_get("/ui/live.json", views.live_json)
+    r.add_get("/ui/live/history.json", views.live_history)
+    r.add_get(assets.ASSETS_PATH + "/{name}", assets.asset)
     r.add_static("/ui/static", STATIC, append_version=False)

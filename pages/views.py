@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from eye.web import POOL
-from monitor.http import LAG
+from eye.web import POOL, SETTINGS
+from monitor.http import HISTORY, LAG
 from monitor.lag import LagUnavailable
+from pages import assets
 from pages.auth import protected
 from pages.html import SECURITY_HEADERS, attr, esc, page, url, when
 from store import pages as q
@@ -165,10 +167,24 @@ async def session_detail(request: web.Request) -> web.Response:
     cut = ""
     if session is not None and session["event_count"] > len(events) == TIMELINE_MAX:
         cut = f'<p class="hint">The first {TIMELINE_MAX} of {session["event_count"]} events.</p>'
+    chart = ('<figure class="chart" id="session-timeline"><figcaption>Events along time '
+             '(UTC), one row per type</figcaption></figure>'
+             f'<script type="application/json" id="timeline-data">{_timeline_json(events)}'
+             '</script>') if events else ""
     body = (f'<p class="session-id"><code>{esc(sid)}</code> · '
             f'<a href="/ui/sessions">All sessions</a></p>{facts}'
-            f'<h2>Timeline</h2>{cut}<ol class="timeline">{items}</ol>')
-    return page("Session", body, current="sessions")
+            f'<h2>Timeline</h2>{cut}{chart}<ol class="timeline">{items}</ol>')
+    return page("Session", body, current="sessions",
+                head=assets.HEAD + '\n<script src="/ui/static/session.js" defer></script>')
+
+
+def _timeline_json(events: list[dict[str, Any]]) -> str:
+    """The events for the chart, as JSON safe inside a <script> element: a data block, which
+    the Content-Security-Policy lets through since it is never run."""
+    data = [{"t": e["timestamp"].timestamp(), "type": f'{e["category"]} / {e["name"]}',
+             "summary": _summary(e)} for e in events]
+    text = orjson.dumps(data).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _timeline_item(e: dict[str, Any], start: datetime) -> str:
@@ -196,12 +212,22 @@ async def errors(request: web.Request) -> web.Response:
         raise bad_request(f"window: one of {', '.join(WINDOWS)}")
     span = WINDOWS[window]
     since = datetime.now(UTC) - span if span is not None else None
-    counts = await q.error_counts(pool, since)
-    latest = await q.latest_errors(pool, [c["reason"] for c in counts], since, LATEST_PER_REASON)
+    app_id = _int(request.query.get("app"), "app", None)
+    session = request.query.get("session", "").strip() or None
+    counts = await q.error_counts(pool, since, app_id, session)
+    latest = await q.latest_errors(pool, [c["reason"] for c in counts], since, LATEST_PER_REASON,
+                                   app_id, session)
+    apps = await q.applications(pool)
     options = "".join(f'<option value="{w}"{" selected" if w == window else ""}>'
                       f'{"all time" if w == "all" else "last " + w}</option>' for w in WINDOWS)
+    app_options = ['<option value="">all applications</option>'] + [
+        f'<option value={attr(a["id"])}{" selected" if a["id"] == app_id else ""}>'
+        f'{esc(a["name"])}{" (revoked)" if a["revoked_at"] else ""}</option>' for a in apps]
     form = f"""<form class="filters" method="get" action="/ui/errors">
   <label>Rejected in <select name="window">{options}</select></label>
+  <label>Application <select name="app">{"".join(app_options)}</select></label>
+  <label>Session <input type="search" name="session" value={attr(session or "")}
+    placeholder="any session"></label>
   <button type="submit">Show</button></form>"""
     if not counts:
         return page("Errors by reason", form + '<p class="empty">No rejected messages.</p>',
@@ -239,8 +265,9 @@ def _payload(head: bytes | None, size: int | None) -> str:
 
 
 @protected
-async def live(_request: web.Request) -> web.Response:
-    body = """<section class="live" id="live" aria-live="polite">
+async def live(request: web.Request) -> web.Response:
+    span = _span(request.app[SETTINGS].live_history)
+    body = f"""<section class="live" id="live" aria-live="polite">
 <p class="status" id="live-status">Measuring…</p>
 <div class="tiles">
   <div class="tile"><span class="label">Lag</span><span class="value" id="lag-total">–</span>
@@ -254,14 +281,27 @@ async def live(_request: web.Request) -> web.Response:
   <div class="tile"><span class="label">Rejected</span>
     <span class="value" id="rate-rejected">–</span><span class="unit">messages/s</span></div>
 </div>
+<div class="charts">
+  <figure class="chart" id="chart-lag"><figcaption>Lag, last {span}</figcaption></figure>
+  <figure class="chart" id="chart-rates"><figcaption>Records per second, last {span}
+    </figcaption></figure>
+</div>
+<p class="hint" id="charts-missing" hidden>The charts' library is not installed on this server
+(scripts/ui-assets.sh).</p>
 <table class="partitions"><thead><tr><th>Partition</th><th>Committed</th><th>End</th>
 <th>Lag</th><th>Lag seconds</th><th></th></tr></thead><tbody id="partitions"></tbody></table>
 <p class="hint">Lag is measured from the broker (log end minus the worker group's committed
 offset), so it is right while the worker is down. Rates are over the last 30 seconds; stored
-is records committed minus rejections. Refreshes every 2 seconds.</p>
+is records committed minus rejections. Refreshes every 2 seconds. The charts are sampled by
+this server every few seconds (EYE_LIVE_SAMPLE_INTERVAL) and start when it does.</p>
 </section>"""
     return page("Live pipeline", body, current="live",
-                head='<script src="/ui/static/live.js" defer></script>')
+                head=assets.HEAD + '\n<script src="/ui/static/live.js" defer></script>'
+                '\n<script src="/ui/static/live-charts.js" defer></script>')
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
 
 
 def _round(value: float | None) -> float | None:
@@ -288,4 +328,14 @@ async def live_json(request: web.Request) -> web.Response:
                         "lag": p.lag, "lag_seconds": round(p.lag_seconds(lag.measured_at), 3)}
                        for p in lag.partitions],
     }
+    return web.json_response(body, headers=SECURITY_HEADERS)
+
+
+@protected
+async def live_history(request: web.Request) -> web.Response:
+    """The charts' samples: one list per column (at, lag, lag_seconds, received, stored,
+    rejected), oldest first; null where the broker or database did not answer."""
+    settings = request.app[SETTINGS]
+    body = {"interval": settings.live_sample_interval, "span": settings.live_history,
+            "columns": request.app[HISTORY].columns(time.time())}
     return web.json_response(body, headers=SECURITY_HEADERS)

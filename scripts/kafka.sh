@@ -52,7 +52,11 @@ port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 case "$cmd" in
   start)
     running && { echo "kafka: already running on $port"; exit 0; }
-    port_taken "$port" && { echo "kafka: port $port is taken by another process; stop it or choose another port" >&2; exit 1; }
+    for p in "$port" "$((port + 1))"; do
+      port_taken "$p" || continue
+      held=$("$here/scripts/port-holder.sh" "$p")
+      echo "kafka: port $p is taken by ${held:-another process; stop it}, or choose another port" >&2; exit 1
+    done
     jars; configure
     rm -f "$dir/logs/server.log"  # readiness is read from this run's log, not a previous one's
     KAFKA_HEAP=${KAFKA_HEAP:--Xmx768m -Xms256m}

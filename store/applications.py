@@ -18,8 +18,15 @@ class ApplicationExists(EyeError):
 
 
 class NoSuchApplication(EyeError):
+    def __init__(self, name: str, *, revoked_too: bool = False) -> None:
+        super().__init__(f"no {'' if revoked_too else 'active '}application named {name!r} "
+                         "(see `eye apps list`)")
+        self.name = name
+
+
+class NotRevoked(EyeError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"no active application named {name!r}")
+        super().__init__(f"application {name!r} is not revoked: nothing to restore")
         self.name = name
 
 
@@ -37,7 +44,7 @@ def key_hash(key: str | bytes) -> bytes:
 
 def add(conn: Connection, name: str) -> str:
     """Register `name`; return its new key, which exists nowhere else after this call."""
-    key = secrets.new("eye_", 24)
+    key = secrets.new(secrets.APP_KEY_PREFIX, 24)
     try:
         conn.execute("INSERT INTO applications (name, key_hash) VALUES (%s, %s)",
                      (name, key_hash(key)))
@@ -56,6 +63,15 @@ def revoke(conn: Connection, name: str) -> None:
                        "WHERE name = %s AND revoked_at IS NULL", (name,))
     if cur.rowcount == 0:
         raise NoSuchApplication(name)
+
+
+def restore(conn: Connection, name: str) -> None:
+    """Let a revoked application's key in again: the same key, since its hash was kept."""
+    cur = conn.execute("UPDATE applications SET revoked_at = NULL "
+                       "WHERE name = %s AND revoked_at IS NOT NULL", (name,))
+    if cur.rowcount == 0:
+        active = conn.execute("SELECT 1 FROM applications WHERE name = %s", (name,)).fetchone()
+        raise NotRevoked(name) if active else NoSuchApplication(name, revoked_too=True)
 
 
 async def active_id(conn: AsyncConnection, key: bytes) -> int | None:

@@ -8,6 +8,8 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from store.queries import session_needle
+
 Row = dict[str, Any]
 
 _SESSION_FIELDS = ("s.session_id, s.application_id, a.name AS application, s.first_seen, "
@@ -63,27 +65,44 @@ async def session_events(pool: AsyncConnectionPool, session_id: str, limit: int)
                             'ORDER BY "timestamp", id LIMIT %s', (session_id, limit))
 
 
-async def error_counts(pool: AsyncConnectionPool, since: datetime | None) -> list[Row]:
-    """Per reason: how many messages were rejected since `since` and when the latest was read."""
+def _error_scope(application_id: int | None, session_id: str | None
+                 ) -> tuple[str, tuple[Any, ...]]:
+    """The conditions the errors view filters by (any may be None, meaning all)."""
+    needle = None if session_id is None else session_needle(session_id)
+    return ("(%s::bigint IS NULL OR application_id = %s) "
+            "AND (%s::bytea IS NULL OR position(%s::bytea in payload) > 0)",
+            (application_id, application_id, needle, needle))
+
+
+async def error_counts(pool: AsyncConnectionPool, since: datetime | None,
+                       application_id: int | None = None, session_id: str | None = None
+                       ) -> list[Row]:
+    """Per reason: how many messages were rejected since `since` and when the latest was read;
+    only those of one application or naming one session when told."""
+    scope, params = _error_scope(application_id, session_id)
     return await _all(pool, "SELECT reason, count(*) AS count, max(received_at) AS latest "
                             "FROM errors "
                             "WHERE received_at >= coalesce(%s::timestamptz, '-infinity') "
-                            "GROUP BY reason ORDER BY count(*) DESC, reason", (since,))
+                            f"AND {scope} "
+                            "GROUP BY reason ORDER BY count(*) DESC, reason", (since, *params))
 
 
 async def latest_errors(pool: AsyncConnectionPool, reasons: list[str], since: datetime | None,
-                        per_reason: int) -> list[Row]:
+                        per_reason: int, application_id: int | None = None,
+                        session_id: str | None = None) -> list[Row]:
     """The `per_reason` latest rejections of each reason, newest first, with the payload's
     first bytes."""
-    return await _all(pool, """
+    scope, params = _error_scope(application_id, session_id)
+    return await _all(pool, f"""
         SELECT e.* FROM unnest(%s::text[]) AS r(reason) CROSS JOIN LATERAL (
             SELECT id, reason, detail, substring(payload FROM 1 FOR 300) AS payload_head,
                    octet_length(payload) AS payload_bytes, topic, "partition", "offset",
                    received_at, application_id
             FROM errors WHERE errors.reason = r.reason
-              AND received_at >= coalesce(%s::timestamptz, '-infinity')
+              AND received_at >= coalesce(%s::timestamptz, '-infinity') AND {scope}
             ORDER BY received_at DESC, id DESC LIMIT %s) e
-        ORDER BY e.reason, e.received_at DESC, e.id DESC""", (reasons, since, per_reason))
+        ORDER BY e.reason, e.received_at DESC, e.id DESC""",
+                      (reasons, since, *params, per_reason))
 
 
 async def rejected_recently(pool: AsyncConnectionPool, seconds: float) -> int:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+import orjson
 from psycopg import AsyncCursor, DataError, sql
 from psycopg.rows import DictRow, dict_row
 
@@ -193,14 +194,28 @@ async def sessions(pool: Connections, *, application_id: int | None = None,
 
 # ---- errors ------------------------------------------------------------------------------------
 
+def session_needle(session_id: str) -> bytes:
+    """What a rejected message's payload holds when it names `session_id`: the id as a JSON
+    string. Matched on the raw bytes, so a payload that is not valid JSON is found too."""
+    return orjson.dumps(session_id)
+
+
 async def errors(pool: Connections, *, reason: str | None = None,
                  start: datetime | None = None, end: datetime | None = None,
-                 after: tuple[datetime, int] | None, limit: int,
+                 application_id: int | None = None, session_id: str | None = None,
+                 after: tuple[datetime, int] | None, limit: int, newest_first: bool = False,
                  timeout_ms: int | None = None) -> list[Row]:
+    """Rejected messages in (received_at, id) order, or the reverse with `newest_first` (then
+    `after` is a key to go back from). The session filter scans the rows the other filters
+    leave: errors has no session column, since a rejected message may have no valid one."""
+    needle = None if session_id is None else session_needle(session_id)
     where, params = _where(("reason = %s", reason), ("received_at >= %s", start),
-                           ("received_at < %s", end), ("(received_at, id) > (%s, %s)", after))
+                           ("received_at < %s", end), ("application_id = %s", application_id),
+                           ("position(%s::bytea in payload) > 0", needle),
+                           (f"(received_at, id) {'<' if newest_first else '>'} (%s, %s)", after))
+    order = "DESC" if newest_first else "ASC"
     query = (sql.SQL(f"SELECT {_ERROR_FIELDS} FROM errors") + where
-             + sql.SQL(" ORDER BY received_at, id LIMIT %s"))
+             + sql.SQL(f" ORDER BY received_at {order}, id {order} LIMIT %s"))
     return await _all(pool, timeout_ms, query, [*params, limit])
 
 

@@ -21,9 +21,15 @@ async def delete(pool: Connections, session_id: str, *, timeout_ms: int) -> Dele
         async with pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT set_config('statement_timeout', %s, true)",
                                (str(timeout_ms),))
-            events = await conn.execute("DELETE FROM events WHERE session_id = %s", (session_id,))
-            session = await conn.execute("DELETE FROM sessions WHERE session_id = %s",
-                                         (session_id,))
-            return Deleted(events=events.rowcount, session=session.rowcount > 0)
+            # Counted from RETURNING, not the cursor's rowcount, which is -1 when the server
+            # sends no count: an unknown id must read as "0 events", never as a negative number.
+            cur = await conn.execute("WITH d AS (DELETE FROM events WHERE session_id = %s "
+                                     "RETURNING 1) SELECT count(*) FROM d", (session_id,))
+            events = await cur.fetchone()
+            cur = await conn.execute("WITH d AS (DELETE FROM sessions WHERE session_id = %s "
+                                     "RETURNING 1) SELECT count(*) FROM d", (session_id,))
+            session = await cur.fetchone()
+            return Deleted(events=int(events[0]) if events else 0,
+                           session=bool(session and session[0]))
     except DataError as exc:
         raise ValueRejected(f"the database cannot take a value given: {exc}") from exc

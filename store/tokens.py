@@ -10,7 +10,7 @@ from psycopg import AsyncConnection, Connection, errors
 from eye.errors import EyeError
 from store import secrets
 
-PREFIX = "eyt_"
+PREFIX = secrets.API_TOKEN_PREFIX
 
 
 class TokenExists(EyeError):

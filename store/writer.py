@@ -24,6 +24,16 @@ _ERROR_COLUMNS = ('reason, detail, payload, headers, topic, "partition", "offset
 _SESSION_COLUMNS = ("session_id, application_id, first_seen, last_seen, duration_seconds, "
                     "event_count, pageviews, entry_page, exit_page, bounce, state")
 
+# Events and sessions go in by binary COPY: no text escaping of every value (bytea states above
+# all), 2-4x less time per row in the worker's process. Each column's type is named, in order.
+# `data` is JSON text already: a jsonb field in binary is a version byte then that text, so it is
+# sent as ready bytes (bytea's binary form is the bytes as they are).
+_EVENT_TYPES = ["uuid", "text", "text", "text", "bytea", "timestamptz", "int8", "timestamptz",
+                "int4", "int8", "bool"]
+_SESSION_TYPES = ["text", "int8", "timestamptz", "timestamptz", "float8", "int4", "int4", "text",
+                  "text", "bool", "bytea"]
+_JSONB_VERSION = b"\x01"
+
 # Staging tables live as long as the connection and empty themselves at each commit: COPY lands
 # rows there, and one INSERT … SELECT moves them, deciding conflicts in the database.
 _STAGING = """
@@ -120,7 +130,8 @@ class Writer:
             await self._insert_errors(conn, batch.errors + duplicates)
             if batch.sessions:
                 async with conn.cursor().copy(
-                        f"COPY sessions_in ({_SESSION_COLUMNS}) FROM STDIN") as cp:
+                        f"COPY sessions_in ({_SESSION_COLUMNS}) FROM STDIN (FORMAT BINARY)") as cp:
+                    cp.set_types(_SESSION_TYPES)
                     for s in batch.sessions.values():
                         await cp.write_row((s.session_id, s.application_id, s.first_seen,
                                             s.last_seen, s.duration_seconds, s.event_count,
@@ -138,10 +149,12 @@ class Writer:
         if not events:
             return []
         async with conn.cursor().copy(
-                f"COPY events_in ({_EVENT_COLUMNS}, client) FROM STDIN") as cp:
+                f"COPY events_in ({_EVENT_COLUMNS}, client) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(_EVENT_TYPES)
             for e in events:
                 s = e.source
-                await cp.write_row((e.id, e.session_id, e.category, e.name, e.data, e.timestamp,
+                await cp.write_row((e.id, e.session_id, e.category, e.name,
+                                    _JSONB_VERSION + e.data.encode(), e.timestamp,
                                     e.application_id, s.received_at, s.partition, s.offset,
                                     e.client_id))
         duplicates = await self._claim_client_ids(conn, events)

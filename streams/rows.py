@@ -33,9 +33,14 @@ def _text(name: str | bytes) -> str:
 
 def kept_headers(headers: Iterable[tuple[str, bytes | None]]) -> str:
     """Headers as JSON text, without the app key: the errors table must never hold a secret."""
-    kept = {_text(k): (v or b"").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
-            for k, v in headers if _text(k).lower() != APP_KEY_HEADER}
-    return orjson.dumps(kept).decode()
+    kept = {}
+    for k, v in headers:
+        if k == APP_KEY_HEADER:  # what the SDK sends: no need to decode the name to know it
+            continue
+        name = _text(k)
+        if name.lower() != APP_KEY_HEADER:
+            kept[name] = (v or b"").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+    return orjson.dumps(kept).decode() if kept else "{}"
 
 
 def source(*, topic: str, partition: int, offset: int, payload: bytes | None,

@@ -60,7 +60,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _us(t: datetime | None) -> int | None:
-    return None if t is None else (t - _EPOCH) // timedelta(microseconds=1)
+    if t is None:
+        return None
+    d = t - _EPOCH  # the parts of a timedelta add up faster than it divides
+    return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
 
 
 def _dt(us: int | None) -> datetime | None:

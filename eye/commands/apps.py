@@ -1,9 +1,10 @@
-"""`eye apps add|list|revoke`: the applications allowed to send events."""
+"""`eye apps add|list|revoke|restore`: the applications allowed to send events."""
 
 from __future__ import annotations
 
 import argparse
 
+from eye.commands import args as types
 from eye.settings import Settings
 
 
@@ -18,7 +19,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(key)
         elif args.action == "revoke":
             applications.revoke(conn, args.name)
-            print(f"application {args.name!r} revoked")
+            print(f"application {args.name!r} revoked; `eye apps restore {args.name}` lets its "
+                  "key in again")
+        elif args.action == "restore":
+            applications.restore(conn, args.name)
+            print(f"application {args.name!r} restored: its key is accepted again (within "
+                  "EYE_APP_CACHE_SECONDS); `eye replay --reason unauthorized_app` stores what "
+                  "was rejected meanwhile")
         else:
             for app in applications.list_all(conn):
                 state = f"revoked {app.revoked_at:%Y-%m-%d %H:%M}" if app.revoked_at else "active"
@@ -27,9 +34,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("apps", help="register, list and revoke sending applications")
+    p = sub.add_parser("apps", help="register, list, revoke and restore sending applications")
     actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser("add", help="register an application; prints its key").add_argument("name")
-    actions.add_parser("revoke", help="revoke an application's key").add_argument("name")
+    actions.add_parser("add", help="register an application; prints its key").add_argument(
+        "name", type=types.name)
+    actions.add_parser("revoke", help="revoke an application's key").add_argument(
+        "name", type=types.name)
+    actions.add_parser("restore", help="accept a revoked application's key again").add_argument(
+        "name", type=types.name)
     actions.add_parser("list", help="list applications")
     p.set_defaults(run=run)

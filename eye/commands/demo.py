@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from eye.commands import args as types
 from eye.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from eye.commands.load import check_app_key
     from eye.demo import demo_events
     from eye.kafka import produce
 
+    check_app_key(args.app_key)
     events = demo_events(args.sessions)
     n = produce(settings, events, app_key=args.app_key)
     print(f"sent {n} demo events over {args.sessions} sessions to {settings.topic}")
@@ -22,6 +25,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("demo", help="send demo events")
-    p.add_argument("--sessions", type=int, default=4)
+    p.add_argument("--sessions", type=types.positive_int, default=4)
     p.add_argument("--app-key", required=True, help="a key from `eye apps add`")
     p.set_defaults(run=run)

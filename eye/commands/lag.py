@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from eye.commands import args as types
 from eye.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("lag", help="consumer lag of the worker per partition, from the broker")
     p.add_argument("--watch", action="store_true", help="refresh every --interval until Ctrl-C")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the broker")
+    p.add_argument("--interval", type=types.seconds, default=1.0, help="seconds between refreshes")
+    p.add_argument("--timeout", type=types.seconds, default=5.0,
+                   help="seconds to wait for the broker")
     p.set_defaults(run=run)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 
+from eye.commands import args as types
 from eye.settings import Settings
 
 
@@ -15,9 +15,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from streams.app import policy_from
     from streams.replay import replay
 
-    since = datetime.fromisoformat(args.since) if args.since else None
     with connect(settings.dsn) as conn:
-        out = replay(conn, reason=args.reason, since=since, policy=policy_from(settings),
+        out = replay(conn, reason=args.reason, since=args.since, policy=policy_from(settings),
                      window=Window(settings.max_event_age, settings.partitions_ahead))
     if out.sessions:
         rebuild_sessions(settings, sorted(out.sessions))
@@ -28,6 +27,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("replay", help="re-check stored rejections and move those that now pass")
-    p.add_argument("--reason", required=True, help="the rejection reason to re-check")
-    p.add_argument("--since", help="only rejections received at or after this ISO time")
+    p.add_argument("--reason", required=True, type=types.reason,
+                   help="the rejection reason to re-check")
+    p.add_argument("--since", type=types.since,
+                   help="only rejections received since: an ISO time or a duration back (2h, 1d)")
     p.set_defaults(run=run)

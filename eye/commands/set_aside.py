@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from eye.commands import args as types
 from eye.settings import Settings
 
 
@@ -20,6 +21,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("set-aside", help="keep a batch the worker cannot read as error rows "
                        "and read on after it (see docs/operations.md)")
-    p.add_argument("--partition", type=int, required=True,
+    p.add_argument("--partition", type=types.partition, required=True,
                    help="the partition /healthz names under 'stalled'")
     p.set_defaults(run=run)

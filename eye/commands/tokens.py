@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from eye.commands import args as types
 from eye.settings import Settings
 
 
@@ -34,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("tokens", help="create, list and revoke GraphQL API tokens")
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="create a token; prints it once, on the last line")
-    add.add_argument("name")
+    add.add_argument("name", type=types.name)
     add.add_argument("--admin", action="store_true",
                      help="may also run mutations such as deleteSession")
-    actions.add_parser("revoke", help="revoke a token").add_argument("name")
+    actions.add_parser("revoke", help="revoke a token").add_argument("name", type=types.name)
     actions.add_parser("list", help="list tokens")
     p.set_defaults(run=run)

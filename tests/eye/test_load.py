@@ -123,3 +123,37 @@ def test_undelivered_events_are_counted_as_failed(settings: Settings) -> None:
                 stdin=b'{"session_id": "s"}\n{"session_id": "t"}\n')
     assert proc.returncode == 1
     assert proc.stdout.strip().splitlines()[-1].startswith("sent 0, failed 2, ")
+
+
+async def test_eye_produce_wait_prints_stored_and_rejected_with_reasons(
+        worker: WorkerProcess, settings: Settings, app_key: str, tmp_path: Path) -> None:
+    good = [m.value for m in generate(4, sessions=2, seed=11)]
+    path = tmp_path / "good.jsonl"
+    path.write_bytes(b"\n".join(good) + b"\n")
+    proc = _eye(settings, "produce", str(path), "--app-key", app_key, "--quiet", "--wait", "30")
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert proc.stdout.strip().splitlines()[-1] == "stored 4, rejected 0"
+
+    future = {**orjson.loads(good[0]), "timestamp": "2999-01-01T00:00:00Z"}
+    del future["event_id"]
+    fresh = next(iter(generate(1, sessions=1, seed=12))).value
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join([fresh, good[1], orjson.dumps(future), b"{broken"]) + b"\n")
+    proc = _eye(settings, "produce", str(path), "--app-key", app_key, "--quiet", "--wait")
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    out = proc.stdout.strip().splitlines()
+    assert out[1] == "stored 1, rejected 3"
+    assert sorted(line.split(":")[0].strip() for line in out[2:]) == [
+        "duplicate_event 1", "malformed_json 1", "timestamp_in_future 1"]
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("eye: 3 of 4 events were rejected; `eye errors --since ")
+
+
+def test_eye_produce_explains_a_missing_file_and_a_token_for_a_key(settings: Settings) -> None:
+    proc = _eye(settings, "produce", "missing.jsonl", "--app-key", "eye_x")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "eye: cannot read missing.jsonl: No such file or directory"
+    proc = _eye(settings, "produce", "-", "--app-key", "eyt_abc", stdin=b"{}\n")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("eye: --app-key: this is an API token (eyt_…)")
+    assert "sent" not in proc.stdout

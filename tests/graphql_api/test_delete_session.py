@@ -74,3 +74,26 @@ async def test_a_reader_may_not_delete(database: str, topics: Settings, gql: Gql
     assert error["extensions"] == {"code": "FORBIDDEN"}
     assert error["message"].startswith("deleteSession needs an admin token")
     assert counts(database) == {"gone": (3, 1), "kept": (3, 1)}
+
+
+async def test_deleting_from_an_empty_database_says_nothing_was_there(
+        database: str, topics: Settings, admin_gql: Gql) -> None:
+    body = await admin_gql(DELETE, {"id": "never-seen"})
+    assert body["data"]["deleteSession"] == {"sessionId": "never-seen", "events": 0,
+                                             "session": False}
+
+
+async def test_deleting_an_unknown_session_deletes_nothing_and_says_so(
+        database: str, topics: Settings, admin_gql: Gql) -> None:
+    await two_sessions(database)
+    body = await admin_gql(DELETE, {"id": "never-seen"})
+    assert body == {"data": {"deleteSession": {"sessionId": "never-seen", "events": 0,
+                                               "session": False}}}
+    assert counts(database) == {"gone": (3, 1), "kept": (3, 1)}
+
+
+async def test_deleting_from_an_empty_database_says_nothing_was_there(
+        database: str, topics: Settings, admin_gql: Gql) -> None:
+    body = await admin_gql(DELETE, {"id": "never-seen"})
+    assert body["data"]["deleteSession"] == {"sessionId": "never-seen", "events": 0,
+                                             "session": False}

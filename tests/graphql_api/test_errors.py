@@ -63,3 +63,28 @@ async def test_error_counts_by_reason(database: str, gql: Gql) -> None:
         {"reason": "missing_field", "count": 1}]
     assert (await gql(query, {"from": "2022-01-02T00:00:00Z"}))["data"]["errorCounts"] == [
         {"reason": "unauthorized_app", "count": 1}]
+
+
+async def test_rejected_messages_filter_by_application_and_session(database: str, gql: Gql) -> None:
+    import psycopg
+
+    t = at("2022-01-01 00:00:00")
+    await store_errors(database, [
+        ("missing_field", b'{"session_id": "s-1", "name": "pageview"}', t),
+        ("malformed_json", b'{"session_id": "s-1", "name": ', t),  # not JSON, still s-1's
+        ("missing_field", b'{"session_id": "s-10"}', t),  # a longer id that starts alike
+        ("unauthorized_app", b'{"session_id": "s-2"}', t)])
+    async with await psycopg.AsyncConnection.connect(database, autocommit=True) as conn:
+        await conn.execute('UPDATE errors SET application_id = 7 WHERE "offset" IN (1, 2)')
+
+    async def offsets(flt: dict[str, object]) -> list[str]:
+        conn = (await gql(ERRORS, {"filter": flt}))["data"]["errors"]
+        return [e["node"]["offset"] for e in conn["edges"]]
+
+    assert await offsets({"sessionId": "s-1"}) == ["0", "1"]
+    assert await offsets({"applicationId": "7"}) == ["1", "2"]
+    assert await offsets({"applicationId": "7", "sessionId": "s-1"}) == ["1"]
+    assert await offsets({"sessionId": "s-1", "reason": "missing_field"}) == ["0"]
+    assert await offsets({"sessionId": "nobody"}) == []
+    answer = await gql(ERRORS, {"filter": {"applicationId": "seven"}})
+    assert "applicationId must be a number" in answer["errors"][0]["message"]

@@ -186,3 +186,27 @@ async def test_upkeep_forgets_client_ids_older_than_the_dedup_window(database: s
     done = await upkeep(database, date.today(), ahead=0, retention_months=0,
                         dedup_window=timedelta(days=7))
     assert done.forgotten_ids == 2
+
+
+async def test_every_column_lands_as_sent(database: str) -> None:
+    """Events and sessions go in by binary COPY, each value in its column's wire form: the data
+    must arrive as the JSON object it was (not a JSON string), times, ids and state intact."""
+    [event] = rows("s-é", 1)
+    event = EventRow(event.id, event.session_id, event.category, event.name,
+                     '{"path": "/café", "n": 1.5, "tags": ["a"]}', event.timestamp, 7,
+                     event.source, client_id=True)
+    state = bytes(range(256))
+    snapshot = SessionRow("s-é", 7, T0, T0 + timedelta(seconds=1.25), 1.25, 3, 2, "/a", None,
+                          False, state)
+    writer = Writer(database)
+    await writer.write(Batch([event], [], {"s-é": snapshot}, []))
+    await writer.close()
+    with psycopg.connect(database) as conn:
+        assert conn.execute(
+            "SELECT id, session_id, data, jsonb_typeof(data), \"timestamp\", application_id, "
+            "kafka_partition, kafka_offset FROM events").fetchall() == \
+            [(event.id, "s-é", {"path": "/café", "n": 1.5, "tags": ["a"]}, "object", T0, 7, 0, 0)]
+        assert conn.execute(
+            "SELECT application_id, first_seen, last_seen, duration_seconds, event_count, "
+            "pageviews, entry_page, exit_page, bounce, state FROM sessions").fetchall() == \
+            [(7, T0, T0 + timedelta(seconds=1.25), 1.25, 3, 2, "/a", None, False, state)]
