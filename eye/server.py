@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
+from eye import oversize
 from eye.guards import body_deadline, capped
 from eye.settings import Settings
 from eye.web import POOL, SETTINGS
@@ -29,10 +30,11 @@ def create_server(settings: Settings) -> web.Application:
     from pages import add_routes as add_pages
 
     app = web.Application(
-        middlewares=[body_deadline(settings.api_body_timeout)],
+        middlewares=[oversize.middleware(settings), body_deadline(settings.api_body_timeout)],
         # aiohttp closes a connection whose request line and headers have not all arrived
         # this long after it opened or after its previous response (eye/guards.py).
-        handler_args={"keepalive_timeout": settings.api_header_timeout})
+        handler_args={**oversize.handler_args(),
+                      "keepalive_timeout": settings.api_header_timeout})
     app[SETTINGS] = settings
 
     async def pool(app: web.Application) -> AsyncIterator[None]:

@@ -66,10 +66,23 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_pool_size: int = Field(8, ge=1)
     api_max_tokens: int = Field(2000, ge=1, description="lexical tokens a GraphQL document may hold")
-    api_max_depth: int = Field(10, ge=1, description="nesting of fields in one operation")
+    # Introspection fields count: the introspection query GraphiQL and gql send nests 15 deep.
+    api_max_depth: int = Field(15, ge=1, description="nesting of fields in one operation")
+    api_max_aliases: int = Field(20, ge=0, description="aliased fields in one operation, "
+                                 "counted where fragments are spread")
+    # The introspection query GraphiQL sends answers 617 objects; 2,000 of them take about 25 ms.
+    api_max_introspection_objects: int = Field(2000, ge=1, description="objects the answers to "
+                                               "one request's __schema and __type fields hold")
+    api_max_statements: int = Field(20, ge=1, description="database statements one request may "
+                                    "run: a field that reads the database, once per object")
+    api_token_concurrency: int = Field(4, ge=1, description="statements of one token that hold "
+                                       "a pool connection at once; keep it below api_pool_size")
     api_max_cost: int = Field(20000, ge=1, description="objects an operation may produce, "
                               "page sizes multiplied through nesting")
     api_max_body_bytes: int = Field(65536, ge=1)
+    api_max_url_bytes: int = Field(8190, ge=1, description="a longer URL is answered 414")
+    api_max_header_bytes: int = Field(8190, ge=1, description="a longer header line is "
+                                      "answered 431")
     api_statement_timeout_ms: int = Field(5000, ge=1)
     api_page_default: int = Field(100, ge=1, description="`first` when a query gives none")
     api_page_max: int = Field(1000, ge=1, description="the largest `first` allowed")

@@ -1,4 +1,5 @@
-"""What every resolver of one request sees: the pool, the settings, the caller's token."""
+"""What every resolver of one request sees: its share of the pool, the settings, the caller's
+token."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
-from psycopg_pool import AsyncConnectionPool
 
 from eye.settings import Settings
+from store.db import Connections
 from store.tokens import Token
 
 
 @dataclass(slots=True)
 class Context:
-    pool: AsyncConnectionPool
+    pool: Connections
     settings: Settings
     token: Token
     # Errors that accompany data rather than replace it (a list cut at api_list_max).

@@ -9,15 +9,19 @@ from graphql import GraphQLError
 from psycopg import errors as pg_errors
 
 from eye.errors import EyeError
+from store.errors import ValueRejected
 
 log = logging.getLogger("eye.graphql")
 
 
 class ApiError(EyeError):
-    """An error a client can act on; `code` goes to `extensions.code`, `status` to HTTP."""
+    """An error a client can act on; `code` goes to `extensions.code`, `status` to HTTP.
+    A `request_error` is one about the GraphQL request itself (its document, its variables,
+    its bounds): answered as the spec has request errors answered, 200 to application/json."""
 
     code = "BAD_REQUEST"
     status = 400
+    request_error = False
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message)
@@ -41,12 +45,17 @@ class ForgetNotDelivered(ApiError):
 
 
 class LimitExceeded(ApiError):
-    """A request beyond one of the server's bounds: tokens, depth, cost, body size."""
+    """An operation beyond one of the server's bounds: tokens, depth, aliases, cost, statements."""
 
-    def __init__(self, code: str, message: str, *, status: int = 400, **extensions: Any) -> None:
+    request_error = True
+
+    def __init__(self, code: str, message: str, **extensions: Any) -> None:
         super().__init__(message, **extensions)
         self.code = code
-        self.status = status
+
+
+class BodyTooLarge(ApiError):
+    code, status = "BODY_TOO_LARGE", 413
 
 
 def entry(error: ApiError) -> dict[str, Any]:
@@ -63,6 +72,9 @@ def format_error(error: GraphQLError, *, statement_timeout_ms: int) -> dict[str,
         return formatted
     if isinstance(original, ApiError):
         formatted["extensions"] = {"code": original.code, **original.extensions}
+    elif isinstance(original, ValueRejected):
+        formatted["message"] = str(original)
+        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
     elif isinstance(original, pg_errors.QueryCanceled):
         formatted["message"] = (f"the query was stopped by the statement timeout of "
                                 f"{statement_timeout_ms} ms; narrow the filter or the time range")

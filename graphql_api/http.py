@@ -1,9 +1,11 @@
 """GraphQL over HTTP: the /graphql routes, their bearer-token check and their limits.
 
-POST takes a JSON body {query, variables, operationName}; GET takes the same as URL parameters
-and runs queries only (a mutation over GET is answered 405). A browser's GET without a query
-gets GraphiQL. Request errors (auth, limits, syntax, validation) are answered 4xx with a JSON
-`errors` array; once an operation runs, the answer is 200 with `data` and any field errors.
+POST takes a JSON body {query, variables, operationName, extensions} sent as application/json;
+GET takes the same as URL parameters and runs queries only (a mutation over GET is answered
+405). A browser's GET without a query gets GraphiQL. Media types and the status of request
+errors follow the GraphQL over HTTP spec (media.py); HTTP-level faults (no token, a body that is
+not JSON, parameters of the wrong type, a body too large) are 4xx in either media type. Once an
+operation runs, the answer is 200 with `data` and any field errors.
 """
 
 from __future__ import annotations
@@ -26,47 +28,62 @@ from graphql import validate as validate_query
 from graphql.execution.values import get_variable_values
 
 from eye.web import POOL, SETTINGS
-from graphql_api import graphiql, limits
+from graphql_api import graphiql, introspection, limits, media
 from graphql_api.auth import authenticate
 from graphql_api.context import Context
-from graphql_api.errors import ApiError, LimitExceeded, entry, format_error
+from graphql_api.errors import ApiError, BodyTooLarge, entry, format_error
+from graphql_api.gate import RequestConnections, TokenGates
 from graphql_api.schema import load_schema
 from store.tokens import Token
 
 SCHEMA = web.AppKey("schema", GraphQLSchema)
+GATES = web.AppKey("token_gates", TokenGates)
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=str).decode()
-
-
-def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-          ) -> web.Response:
-    return web.json_response(body, status=status, headers=headers, dumps=_dumps)
-
-
-def _api_error(error: ApiError) -> web.Response:
+def _api_error(request: web.Request, error: ApiError) -> web.Response:
+    if error.request_error:
+        return media.request_error(request, [entry(error)], error.status)
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="the-eye"'
     elif error.status == 405:
         headers["Allow"] = "POST"
-    return _json({"errors": [entry(error)]}, status=error.status, headers=headers)
+    return media.answer(request, {"errors": [entry(error)]}, status=error.status, headers=headers)
 
 
 class BadRequest(ApiError):
     pass
 
 
+class NoSuchOperation(ApiError):
+    request_error = True
+
+
 class MethodNotAllowed(ApiError):
     code, status = "METHOD_NOT_ALLOWED", 405
+
+
+class UnsupportedMediaType(ApiError):
+    code, status = "UNSUPPORTED_MEDIA_TYPE", 415
+
+
+def _check_content_type(request: web.Request) -> None:
+    """A POST body must say it is JSON; JSON is UTF-8, so only that charset is taken."""
+    header = request.headers.get("Content-Type")
+    if header is None:
+        raise UnsupportedMediaType("no Content-Type header: send the body as application/json")
+    if request.content_type != media.JSON or request.charset not in (None, "utf-8"):
+        raise UnsupportedMediaType(f"the body is {header!r}; send it as application/json "
+                                   "(UTF-8)")
 
 
 def _limits(request: web.Request) -> limits.Limits:
     s = request.app[SETTINGS]
     return limits.Limits(max_tokens=s.api_max_tokens, max_depth=s.api_max_depth,
                          max_cost=s.api_max_cost, page_default=s.api_page_default,
-                         page_max=s.api_page_max, list_max=s.api_list_max)
+                         page_max=s.api_page_max, list_max=s.api_list_max,
+                         max_aliases=s.api_max_aliases, max_statements=s.api_max_statements,
+                         max_introspection=s.api_max_introspection_objects)
 
 
 @lru_cache(maxsize=512)
@@ -78,34 +95,44 @@ def _document(schema: GraphQLSchema, query: str, max_tokens: int
     return document, tuple(validate_query(schema, document))
 
 
-async def _run(request: web.Request, token: Token, query: Any, variables: Any,
-               operation_name: Any, *, method: str) -> web.Response:
+async def _run(request: web.Request, token: Token, params: dict[str, Any], *, method: str
+               ) -> web.Response:
+    query, variables = params.get("query"), params.get("variables")
+    operation_name, extensions = params.get("operationName"), params.get("extensions")
     if not isinstance(query, str) or not query.strip():
         raise BadRequest("no query given: send {\"query\": \"…\"}")
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be a JSON object")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("`operationName` must be a string")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest("`extensions` must be a JSON object")
     schema = request.app[SCHEMA]
     bounds = _limits(request)
     try:
         document, invalid = _document(schema, query, bounds.max_tokens)
     except GraphQLError as exc:
-        return _json({"errors": [exc.formatted]}, status=400)
+        return media.request_error(request, [exc.formatted])
     if invalid:
-        return _json({"errors": [e.formatted for e in invalid]}, status=400)
+        return media.request_error(request, [e.formatted for e in invalid])
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        raise BadRequest(f"no operation named {operation_name!r}" if operation_name else
-                         "the document holds several operations: name one in operationName")
+        raise NoSuchOperation(f"no operation named {operation_name!r}" if operation_name else
+                              "the document holds several operations: name one in operationName")
     if method == "GET" and operation.operation != OperationType.QUERY:
         raise MethodNotAllowed(f"a {operation.operation.value} must be sent with POST")
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
-    if not isinstance(coerced, list):  # a list is of errors, which execute() reports
-        limits.check(schema, document, operation, coerced, bounds)
+    if isinstance(coerced, list):  # of errors: the variables do not fit their types
+        return media.request_error(request, [e.formatted for e in coerced])
+    measured = limits.check(schema, document, operation, coerced, bounds)
+    if measured.schema_only:
+        return media.answer(request, await introspection.answer(schema, query, operation_name,
+                                                                variables))
 
     settings = request.app[SETTINGS]
-    context = Context(pool=request.app[POOL], settings=settings, token=token)
+    pool = RequestConnections(request.app[POOL], request.app[GATES].gate(token.id),
+                              settings.api_max_statements)
+    context = Context(pool=pool, settings=settings, token=token)
     result = execute_query(schema, document, variable_values=variables,
                            operation_name=operation_name, context_value=context)
     if not isinstance(result, ExecutionResult):
@@ -115,12 +142,11 @@ async def _run(request: web.Request, token: Token, query: Any, variables: Any,
               for e in [*(result.errors or ()), *context.notes]]
     if errors:
         body["errors"] = errors
-    return _json(body)
+    return media.answer(request, body)
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
-    too_large = LimitExceeded("BODY_TOO_LARGE", f"the request body is larger than {limit} bytes",
-                              status=413, limit=limit)
+    too_large = BodyTooLarge(f"the request body is larger than {limit} bytes", limit=limit)
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     chunks: list[bytes] = []
@@ -135,6 +161,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 async def graphql_post(request: web.Request) -> web.Response:
     try:
+        _check_content_type(request)
         token = await authenticate(request)
         raw = await _read_body(request, request.app[SETTINGS].api_max_body_bytes)
         try:
@@ -143,10 +170,9 @@ async def graphql_post(request: web.Request) -> web.Response:
             raise BadRequest("the body is not JSON") from None
         if not isinstance(body, dict):
             raise BadRequest("the body must be a JSON object")
-        return await _run(request, token, body.get("query"), body.get("variables"),
-                          body.get("operationName"), method="POST")
+        return await _run(request, token, body, method="POST")
     except ApiError as exc:
-        return _api_error(exc)
+        return _api_error(request, exc)
 
 
 async def graphql_get(request: web.Request) -> web.Response:
@@ -154,19 +180,22 @@ async def graphql_get(request: web.Request) -> web.Response:
         return await graphiql.page(request)
     try:
         token = await authenticate(request)
-        variables = request.query.get("variables")
-        try:
-            parsed = orjson.loads(variables) if variables else None
-        except orjson.JSONDecodeError:
-            raise BadRequest("the `variables` parameter is not JSON") from None
-        return await _run(request, token, request.query.get("query"), parsed,
-                          request.query.get("operationName"), method="GET")
+        params: dict[str, Any] = {"query": request.query.get("query"),
+                                  "operationName": request.query.get("operationName")}
+        for name in ("variables", "extensions"):
+            text = request.query.get(name)
+            try:
+                params[name] = orjson.loads(text) if text else None
+            except orjson.JSONDecodeError:
+                raise BadRequest(f"the `{name}` parameter is not JSON") from None
+        return await _run(request, token, params, method="GET")
     except ApiError as exc:
-        return _api_error(exc)
+        return _api_error(request, exc)
 
 
 def add_routes(app: web.Application) -> None:
     app[SCHEMA] = load_schema()
+    app[GATES] = TokenGates(app[SETTINGS].api_token_concurrency)
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
     graphiql.add_routes(app)

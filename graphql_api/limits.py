@@ -1,8 +1,14 @@
-"""Bounds on a GraphQL request before it runs: tokens, depth and cost of the chosen operation.
+"""Bounds on a GraphQL request before it runs: tokens, depth, aliases, cost and statements.
 
-Depth and cost are measured on a document that passed validation, so its fields exist and its
-fragments neither are missing nor form cycles. Introspection (`__schema`, `__type`,
-`__typename`) is left out of both: its size is bounded by the schema's, and GraphiQL needs it.
+They are measured on a document that passed validation, so its fields exist and its fragments
+neither are missing nor form cycles. One walk over the chosen operation, with its fragments
+spread, measures them all; it stops once it has seen api_max_cost fields, so a document whose
+fragments multiply (each spreading the next twice) costs no more to refuse than to accept.
+
+Introspection counts like any other field: `__schema` and `__type` nest and take aliases, and
+their cost is the exact number of objects their answer holds (introspection.py), bounded on its
+own (api_max_introspection_objects) well below the cost bound: the introspection query GraphiQL
+sends holds 617 objects, twenty aliases of it 12,340.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -28,8 +35,10 @@ from graphql import (
     parse,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from graphql.utilities import value_from_ast_untyped
 
+from graphql_api import introspection
 from graphql_api.errors import LimitExceeded
 
 
@@ -41,6 +50,21 @@ class Limits:
     page_default: int
     page_max: int
     list_max: int
+    max_aliases: int = 20
+    max_statements: int = 20
+    max_introspection: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What the walk found: the deepest nesting, aliases, objects, database statements, and
+    whether the operation only asks about the schema (no field a resolver of ours answers)."""
+
+    depth: int
+    aliases: int
+    cost: int
+    statements: int
+    schema_only: bool
 
 
 def parse_bounded(query: str, max_tokens: int) -> DocumentNode:
@@ -59,61 +83,88 @@ def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
-def depth(document: DocumentNode, operation: OperationDefinitionNode) -> int:
-    """Levels of nested fields in `operation`: `{ a { b } }` is 2."""
-    fragments = _fragments(document)
-
-    def walk(selection_set: SelectionSetNode | None) -> int:
-        if selection_set is None:
-            return 0
-        deepest = 0
-        for sel in selection_set.selections:
-            if isinstance(sel, FieldNode):
-                if not sel.name.value.startswith("__"):
-                    deepest = max(deepest, 1 + walk(sel.selection_set))
-            elif isinstance(sel, InlineFragmentNode):
-                deepest = max(deepest, walk(sel.selection_set))
-            elif isinstance(sel, FragmentSpreadNode):
-                deepest = max(deepest, walk(fragments[sel.name.value].selection_set))
-        return deepest
-
-    return walk(operation.selection_set)
-
-
-def _list_size(field_def: Any) -> dict[str, Any]:
-    """The arguments of the field's @listSize directive, or {}."""
+def _directive_args(field_def: Any, name: str) -> dict[str, Any] | None:
+    """The arguments of the field definition's directive `name`, or None without it."""
     node = field_def.ast_node
     for directive in (node.directives or () if node else ()):
-        if directive.name.value == "listSize":
-            return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments}
-    return {}
+        if directive.name.value == name:
+            return {a.name.value: value_from_ast_untyped(a.value)
+                    for a in directive.arguments or ()}
+    return None
 
 
-def cost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-         variables: VariableValues | None, limits: Limits) -> int:
-    """How many objects the operation may produce: every object or list item counts one, and
-    a list's size (its `first`/`limit`, else its assumed size) multiplies what is below it."""
+def _field_def(parent: GraphQLObjectType, name: str) -> GraphQLField:
+    if name == "__typename":
+        return TypeNameMetaFieldDef
+    if name == "__schema":
+        return SchemaMetaFieldDef
+    if name == "__type":
+        return TypeMetaFieldDef
+    return parent.fields[name]
+
+
+def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+            variables: VariableValues | None, limits: Limits) -> Measure:
+    """Measure the operation; raise LimitExceeded for the first bound it passes, in the order
+    depth, aliases, introspection objects, cost, statements."""
     fragments = _fragments(document)
+    # Counters shared by the whole walk.
+    found = {"depth": 0, "aliases": 0, "cost": 0, "statements": 0, "fields": 0}
+    schema_only = True
+
+    # Objects of introspection answers: each counted exactly, up to what is left of the bound.
+    schema_objects = 0
 
     def walk(parent: GraphQLObjectType, selection_set: SelectionSetNode, multiplier: int,
-             sized: tuple[list[str], int]) -> int:
-        total = 0
+             sized: tuple[list[str], int], level: int, inside_schema: bool, via: str = ""
+             ) -> None:
+        """`via` names the field that returned the `parent` objects."""
+        nonlocal schema_only, schema_objects
         for sel in selection_set.selections:
             if isinstance(sel, InlineFragmentNode):
                 on = schema.type_map[sel.type_condition.name.value] if sel.type_condition else parent
-                total += walk(on, sel.selection_set, multiplier, sized)  # type: ignore[arg-type]
+                walk(on, sel.selection_set, multiplier, sized, level,  # type: ignore[arg-type]
+                     inside_schema, via)
                 continue
             if isinstance(sel, FragmentSpreadNode):
                 frag = fragments[sel.name.value]
                 on = schema.type_map[frag.type_condition.name.value]
-                total += walk(on, frag.selection_set, multiplier, sized)  # type: ignore[arg-type]
+                walk(on, frag.selection_set, multiplier, sized, level,  # type: ignore[arg-type]
+                     inside_schema, via)
                 continue
             assert isinstance(sel, FieldNode)
+            found["fields"] += 1
+            if found["fields"] > limits.max_cost:
+                # The walk's own bound: fragments that each spread the next twice would
+                # otherwise take it time exponential in the document's size.
+                raise LimitExceeded("MAX_COST_EXCEEDED",
+                                    f"the query holds more than {limits.max_cost} fields once "
+                                    "its fragments are spread", limit=limits.max_cost)
+            found["depth"] = max(found["depth"], level)
+            if sel.alias is not None:
+                found["aliases"] += 1
             name = sel.name.value
-            if name.startswith("__"):
+            field_def = _field_def(parent, name)
+            named = get_named_type(field_def.type)
+            if name in ("__schema", "__type"):
+                walk(named, sel.selection_set, 1, ([], 0), level + 1,  # type: ignore[arg-type]
+                     inside_schema=True)
+                left = max(limits.max_introspection - schema_objects, 0)
+                n = introspection.count(schema, name, get_argument_values(field_def, sel, variables),
+                                        sel, fragments, left)
+                schema_objects += n
+                found["cost"] += n
                 continue
-            field_def = parent.fields[name]
-            spec = _list_size(field_def)
+            if inside_schema or name == "__typename":
+                if sel.selection_set is not None:
+                    walk(named, sel.selection_set, 1, ([], 0), level + 1,  # type: ignore[arg-type]
+                         inside_schema=True)
+                continue
+            schema_only = False
+            statement = _directive_args(field_def, "statement")
+            if statement is not None and via not in (statement.get("prefetchedBy") or ()):
+                found["statements"] += multiplier
+            spec = _directive_args(field_def, "listSize") or {}
             slice_size = None
             for arg in spec.get("slicingArguments") or ():
                 given = get_argument_values(field_def, sel, variables).get(arg)
@@ -129,30 +180,49 @@ def cost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefi
                 count = multiplier * (limits.list_max if size is None else size)
             else:
                 count = multiplier
-            named = get_named_type(field_def.type)
             if is_composite_type(named):
-                total += count
+                found["cost"] += count
             if sel.selection_set is not None and isinstance(named, GraphQLObjectType):
                 inner = (spec.get("sizedFields") or [], slice_size or 0)
-                total += walk(named, sel.selection_set, count, inner)
-        return total
+                walk(named, sel.selection_set, count, inner, level + 1, False, name)
 
     root = schema.get_root_type(operation.operation)
     assert root is not None  # validation has checked that the schema has this operation type
-    return walk(root, operation.selection_set, 1, ([], 0))
+    walk(root, operation.selection_set, 1, ([], 0), 1, inside_schema=False)
+    if found["depth"] > limits.max_depth:
+        raise LimitExceeded("MAX_DEPTH_EXCEEDED", f"the query nests fields {found['depth']} deep; "
+                            f"the limit is {limits.max_depth}", depth=found["depth"],
+                            limit=limits.max_depth)
+    if found["aliases"] > limits.max_aliases:
+        raise LimitExceeded("MAX_ALIASES_EXCEEDED",
+                            f"the query holds {found['aliases']} aliased fields (counted where "
+                            f"fragments are spread); the limit is {limits.max_aliases}",
+                            aliases=found["aliases"], limit=limits.max_aliases)
+    if schema_objects > limits.max_introspection:
+        # Executed in a thread, an introspection answer still competes for the interpreter
+        # with the event loop: this bound, not the cost bound, keeps that short.
+        raise LimitExceeded("MAX_INTROSPECTION_EXCEEDED",
+                            f"the introspection answer would hold more than "
+                            f"{limits.max_introspection} objects; ask for fewer levels of types "
+                            "and fields, or fewer aliases of them", limit=limits.max_introspection)
+    if found["cost"] > limits.max_cost:
+        raise LimitExceeded("MAX_COST_EXCEEDED",
+                            f"the query may produce {found['cost']} objects (page sizes multiplied "
+                            f"through nesting); the limit is {limits.max_cost}: ask for smaller "
+                            "pages or nest fewer lists", cost=found["cost"], limit=limits.max_cost)
+    if found["statements"] > limits.max_statements:
+        raise LimitExceeded("MAX_STATEMENTS_EXCEEDED",
+                            f"the query may run {found['statements']} database statements (one "
+                            "per field that reads the database, times the objects it is asked "
+                            f"on); the limit is {limits.max_statements}: ask for fewer such fields "
+                            "or smaller pages", statements=found["statements"],
+                            limit=limits.max_statements)
+    return Measure(depth=found["depth"], aliases=found["aliases"], cost=found["cost"],
+                   statements=found["statements"], schema_only=schema_only)
 
 
 def check(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-          variables: VariableValues | None, limits: Limits) -> None:
-    """Raise LimitExceeded when the operation is deeper or costlier than allowed."""
-    d = depth(document, operation)
-    if d > limits.max_depth:
-        raise LimitExceeded("MAX_DEPTH_EXCEEDED",
-                            f"the query nests fields {d} deep; the limit is {limits.max_depth}",
-                            depth=d, limit=limits.max_depth)
-    c = cost(schema, document, operation, variables, limits)
-    if c > limits.max_cost:
-        raise LimitExceeded("MAX_COST_EXCEEDED",
-                            f"the query may produce {c} objects (page sizes multiplied through "
-                            f"nesting); the limit is {limits.max_cost}: ask for smaller pages "
-                            "or nest fewer lists", cost=c, limit=limits.max_cost)
+          variables: VariableValues | None, limits: Limits) -> Measure:
+    """Raise LimitExceeded when the operation is deeper, costlier or more aliased than allowed,
+    or may run more database statements; else what it measured."""
+    return measure(schema, document, operation, variables, limits)

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from psycopg import Connection
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from psycopg import AsyncConnection, Connection
 from psycopg_pool import AsyncConnectionPool
+
+
+class Connections(Protocol):
+    """Where reads take a connection from: the pool, or a request's share of it."""
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
 
 
 async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 4) -> AsyncConnectionPool:

@@ -16,3 +16,8 @@ class StoreUnavailable(StoreError):
 
 class RowsRejected(StoreError):
     """The database refused the rows themselves; retrying the same batch will not help."""
+
+
+class ValueRejected(StoreError):
+    """The database cannot take a value a read was given (text with a NUL character, a number
+    out of its range): the caller's value is wrong, and asking again with it will not help."""

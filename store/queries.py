@@ -15,9 +15,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 import orjson
-from psycopg import AsyncCursor, sql
+from psycopg import AsyncCursor, DataError, sql
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+
+from store.db import Connections
+from store.errors import ValueRejected
 
 Row = dict[str, Any]
 
@@ -27,7 +29,7 @@ _ERROR_FIELDS = ('id, reason, detail, payload, headers, topic, "partition", "off
 
 
 @asynccontextmanager
-async def _cursor(pool: AsyncConnectionPool, timeout_ms: int | None
+async def _cursor(pool: Connections, timeout_ms: int | None
                   ) -> AsyncIterator[AsyncCursor[DictRow]]:
     async with pool.connection() as conn:
         if timeout_ms is None:
@@ -42,11 +44,14 @@ async def _cursor(pool: AsyncConnectionPool, timeout_ms: int | None
             yield cur
 
 
-async def _all(pool: AsyncConnectionPool, timeout_ms: int | None, query: sql.Composable | str,
+async def _all(pool: Connections, timeout_ms: int | None, query: sql.Composable | str,
                params: Any = ()) -> list[Row]:
-    async with _cursor(pool, timeout_ms) as cur:
-        await cur.execute(query, params)  # type: ignore[arg-type]
-        return await cur.fetchall()
+    try:
+        async with _cursor(pool, timeout_ms) as cur:
+            await cur.execute(query, params)  # type: ignore[arg-type]
+            return await cur.fetchall()
+    except DataError as exc:
+        raise ValueRejected(f"the database cannot take a value given: {exc}") from exc
 
 
 # ---- events ------------------------------------------------------------------------------------
@@ -85,7 +90,7 @@ def _event_where(f: EventFilter, after: tuple[datetime, UUID] | None
          None if after is None else (after[0], after[0], after[1])))
 
 
-async def events(pool: AsyncConnectionPool, f: EventFilter, *, after: tuple[datetime, UUID] | None,
+async def events(pool: Connections, f: EventFilter, *, after: tuple[datetime, UUID] | None,
                  limit: int, timeout_ms: int | None = None) -> list[Row]:
     where, params = _event_where(f, after)
     query = (sql.SQL(f"SELECT {_EVENT_FIELDS} FROM events") + where
@@ -93,14 +98,14 @@ async def events(pool: AsyncConnectionPool, f: EventFilter, *, after: tuple[date
     return await _all(pool, timeout_ms, query, [*params, limit])
 
 
-async def session_events(pool: AsyncConnectionPool, session_id: str, *, limit: int | None = None,
+async def session_events(pool: Connections, session_id: str, *, limit: int | None = None,
                          timeout_ms: int | None = None) -> list[Row]:
     return await _all(pool, timeout_ms,
                       f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
                       f'ORDER BY "timestamp", id LIMIT %s', (session_id, limit))
 
 
-async def events_at(pool: AsyncConnectionPool, moment: datetime, *, limit: int,
+async def events_at(pool: Connections, moment: datetime, *, limit: int,
                     timeout_ms: int | None = None) -> list[Row]:
     """The events stamped exactly `moment`."""
     return await _all(pool, timeout_ms,
@@ -108,7 +113,7 @@ async def events_at(pool: AsyncConnectionPool, moment: datetime, *, limit: int,
                       f'ORDER BY id LIMIT %s', (moment, limit))
 
 
-async def events_between(pool: AsyncConnectionPool, start: datetime, end: datetime, *,
+async def events_between(pool: Connections, start: datetime, end: datetime, *,
                          limit: int, timeout_ms: int | None = None) -> list[Row]:
     """Events with start <= timestamp <= end (both ends included), in time order."""
     return await _all(pool, timeout_ms,
@@ -116,7 +121,7 @@ async def events_between(pool: AsyncConnectionPool, start: datetime, end: dateti
                       f'ORDER BY "timestamp", id LIMIT %s', (start, end, limit))
 
 
-async def category_events(pool: AsyncConnectionPool, category: str, *, limit: int,
+async def category_events(pool: Connections, category: str, *, limit: int,
                           timeout_ms: int | None = None) -> list[Row]:
     return await _all(pool, timeout_ms,
                       f'SELECT {_EVENT_FIELDS} FROM events WHERE category = %s '
@@ -129,7 +134,7 @@ Bucket = Literal["hour", "day"]
 Dimension = Literal["category", "name"]
 
 
-async def event_counts(pool: AsyncConnectionPool, start: datetime, end: datetime, *,
+async def event_counts(pool: Connections, start: datetime, end: datetime, *,
                        bucket: Bucket, group_by: tuple[Dimension, ...],
                        timeout_ms: int | None = None) -> list[Row]:
     """Events per UTC hour or day in [start, end), per the dimensions in `group_by`; buckets
@@ -157,7 +162,7 @@ async def event_counts(pool: AsyncConnectionPool, start: datetime, end: datetime
                       {"buckets": buckets, "step": step, "start": start, "end": end})
 
 
-async def top_pages(pool: AsyncConnectionPool, start: datetime, end: datetime, *, limit: int,
+async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit: int,
                     timeout_ms: int | None = None) -> list[Row]:
     return await _all(pool, timeout_ms,
                       "SELECT data->>'host' AS host, data->>'path' AS path, count(*) AS views "
@@ -169,14 +174,14 @@ async def top_pages(pool: AsyncConnectionPool, start: datetime, end: datetime, *
 
 # ---- sessions ----------------------------------------------------------------------------------
 
-async def session(pool: AsyncConnectionPool, session_id: str, *,
+async def session(pool: Connections, session_id: str, *,
                   timeout_ms: int | None = None) -> Row | None:
     rows = await _all(pool, timeout_ms, "SELECT * FROM sessions WHERE session_id = %s",
                       (session_id,))
     return rows[0] if rows else None
 
 
-async def sessions(pool: AsyncConnectionPool, *, application_id: int | None = None,
+async def sessions(pool: Connections, *, application_id: int | None = None,
                    start: datetime | None = None, end: datetime | None = None,
                    after: tuple[datetime, str] | None, limit: int,
                    timeout_ms: int | None = None) -> list[Row]:
@@ -195,7 +200,7 @@ def session_needle(session_id: str) -> bytes:
     return orjson.dumps(session_id)
 
 
-async def errors(pool: AsyncConnectionPool, *, reason: str | None = None,
+async def errors(pool: Connections, *, reason: str | None = None,
                  start: datetime | None = None, end: datetime | None = None,
                  application_id: int | None = None, session_id: str | None = None,
                  after: tuple[datetime, int] | None, limit: int, newest_first: bool = False,
@@ -214,7 +219,7 @@ async def errors(pool: AsyncConnectionPool, *, reason: str | None = None,
     return await _all(pool, timeout_ms, query, [*params, limit])
 
 
-async def error_counts(pool: AsyncConnectionPool, *, start: datetime | None = None,
+async def error_counts(pool: Connections, *, start: datetime | None = None,
                        end: datetime | None = None, timeout_ms: int | None = None) -> list[Row]:
     where, params = _where(("received_at >= %s", start), ("received_at < %s", end))
     query = (sql.SQL("SELECT reason, count(*) AS count FROM errors") + where
@@ -222,6 +227,6 @@ async def error_counts(pool: AsyncConnectionPool, *, start: datetime | None = No
     return await _all(pool, timeout_ms, query, params)
 
 
-async def ping(pool: AsyncConnectionPool) -> None:
+async def ping(pool: Connections) -> None:
     async with pool.connection() as conn:
         await conn.execute("SELECT 1")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg_pool import AsyncConnectionPool
+from psycopg import DataError
+
+from store.db import Connections
+from store.errors import ValueRejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,16 +16,20 @@ class Deleted:
     session: bool
 
 
-async def delete(pool: AsyncConnectionPool, session_id: str, *, timeout_ms: int) -> Deleted:
-    async with pool.connection() as conn, conn.transaction():
-        await conn.execute("SELECT set_config('statement_timeout', %s, true)", (str(timeout_ms),))
-        # Counted from RETURNING, not the cursor's rowcount, which is -1 when the server sends
-        # no count: an unknown id must read as "0 events", never as a negative number.
-        cur = await conn.execute("WITH d AS (DELETE FROM events WHERE session_id = %s "
-                                 "RETURNING 1) SELECT count(*) FROM d", (session_id,))
-        events = await cur.fetchone()
-        cur = await conn.execute("WITH d AS (DELETE FROM sessions WHERE session_id = %s "
-                                 "RETURNING 1) SELECT count(*) FROM d", (session_id,))
-        session = await cur.fetchone()
-        return Deleted(events=int(events[0]) if events else 0,
-                       session=bool(session and session[0]))
+async def delete(pool: Connections, session_id: str, *, timeout_ms: int) -> Deleted:
+    try:
+        async with pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                               (str(timeout_ms),))
+            # Counted from RETURNING, not the cursor's rowcount, which is -1 when the server
+            # sends no count: an unknown id must read as "0 events", never as a negative number.
+            cur = await conn.execute("WITH d AS (DELETE FROM events WHERE session_id = %s "
+                                     "RETURNING 1) SELECT count(*) FROM d", (session_id,))
+            events = await cur.fetchone()
+            cur = await conn.execute("WITH d AS (DELETE FROM sessions WHERE session_id = %s "
+                                     "RETURNING 1) SELECT count(*) FROM d", (session_id,))
+            session = await cur.fetchone()
+            return Deleted(events=int(events[0]) if events else 0,
+                           session=bool(session and session[0]))
+    except DataError as exc:
+        raise ValueRejected(f"the database cannot take a value given: {exc}") from exc

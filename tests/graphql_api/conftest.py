@@ -95,13 +95,19 @@ async def store_errors(dsn: str, rows: Iterable[tuple[str, bytes | None, datetim
 Gql = Callable[..., Awaitable[dict[str, Any]]]
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
 def client_gql(client: TestClient, token: str | None) -> Gql:
+    """POST as current clients do, accepting application/graphql-response+json (request errors
+    are 4xx there); the status is asserted."""
     async def gql(query: str, variables: dict[str, Any] | None = None, *,
                   status: int = 200, **body: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers["Accept"] = f"{GRAPHQL_RESPONSE}, application/json;q=0.9"
         resp = await client.post("/graphql", json={"query": query, "variables": variables,
                                                    **body}, headers=headers)
-        answer: dict[str, Any] = await resp.json()
+        answer: dict[str, Any] = await resp.json(content_type=GRAPHQL_RESPONSE)
         assert resp.status == status, answer
         return answer
     return gql

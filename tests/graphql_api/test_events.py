@@ -124,5 +124,7 @@ async def test_to_before_from_is_refused(database: str, gql: Gql) -> None:
 
 
 async def test_a_bad_datetime_is_a_clear_error(database: str, gql: Gql) -> None:
-    body = await gql(PAGE, {"filter": {"from": "yesterday"}})
+    # a variable that does not coerce is a request error: 400, and no data
+    body = await gql(PAGE, {"filter": {"from": "yesterday"}}, status=400)
     assert "DateTime must be ISO 8601" in body["errors"][0]["message"]
+    assert "data" not in body

@@ -41,7 +41,8 @@ async def test_operation_name_picks_the_operation(gql: Gql) -> None:
 
 
 async def test_request_errors_are_400(api: TestClient, api_token: str, gql: Gql) -> None:
-    resp = await api.post("/graphql", data=b"{not json", headers=auth(api_token))
+    resp = await api.post("/graphql", data=b"{not json",
+                          headers={**auth(api_token), "Content-Type": "application/json"})
     assert resp.status == 400
     assert (await resp.json())["errors"][0]["message"] == "the body is not JSON"
 
@@ -73,3 +74,70 @@ async def test_a_browser_gets_graphiql_served_from_here(api: TestClient) -> None
         assert len(await asset.read()) > 1000
     assert (await api.get("/graphql/assets/../../etc/passwd")).status == 404
     assert (await api.get("/graphql/assets/nothing.js")).status == 404
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+COERCION = {"query": "query($id: String!) { session(id: $id) { sessionId } }",
+            "variables": {"id": None}}
+
+
+async def post(api: TestClient, token: str, body: object, accept: str | None
+               ) -> tuple[int, str, dict[str, object]]:
+    headers = {**auth(token), "Content-Type": "application/json"}
+    if accept is not None:
+        headers["Accept"] = accept
+    resp = await api.post("/graphql", data=orjson.dumps(body), headers=headers)
+    return resp.status, resp.content_type, orjson.loads(await resp.read())
+
+
+async def test_the_answer_takes_the_accepted_media_type(api: TestClient, api_token: str) -> None:
+    ok = {"query": "{ __typename }"}
+    assert (await post(api, api_token, ok, GRAPHQL_RESPONSE))[:2] == (200, GRAPHQL_RESPONSE)
+    assert (await post(api, api_token, ok, f"{GRAPHQL_RESPONSE}, application/json;q=0.9")
+            )[:2] == (200, GRAPHQL_RESPONSE)
+    assert (await post(api, api_token, ok, f"application/json, {GRAPHQL_RESPONSE};q=0.5")
+            )[:2] == (200, "application/json")
+    for accept in ("application/json", "*/*", None):
+        assert (await post(api, api_token, ok, accept))[:2] == (200, "application/json"), accept
+
+
+async def test_request_errors_have_no_data_and_their_status_follows_the_media_type(
+        api: TestClient, api_token: str) -> None:
+    requests = [COERCION, {"query": "{"}, {"query": "{ nosuchfield }"},
+                {"query": "{ __schema { types { fields { type { ofType { ofType { ofType { "
+                          "ofType { ofType { ofType { ofType { ofType { ofType { ofType { "
+                          "ofType { name } } } } } } } } } } } } } } } }"}]
+    for body in requests:
+        status, media, answer = await post(api, api_token, body, GRAPHQL_RESPONSE)
+        assert (status, media) == (400, GRAPHQL_RESPONSE), body
+        assert "data" not in answer and answer["errors"]
+        # application/json, as clients before the new media type expect: 200, still no data
+        status, media, answer = await post(api, api_token, body, "application/json")
+        assert (status, media) == (200, "application/json"), body
+        assert "data" not in answer and answer["errors"]
+    [error] = (await post(api, api_token, COERCION, None))[2]["errors"]  # type: ignore[misc]
+    assert "$id" in error["message"]
+
+
+async def test_a_post_must_say_its_body_is_json(api: TestClient, api_token: str) -> None:
+    body = orjson.dumps({"query": "{ __typename }"})
+    resp = await api.post("/graphql", data=body, headers={**auth(api_token),
+                                                          "Content-Type": ""})
+    assert resp.status == 415
+    assert (await resp.json())["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    for content_type in ("text/plain", "application/json; charset=latin-1"):
+        resp = await api.post("/graphql", data=body,
+                              headers={**auth(api_token), "Content-Type": content_type})
+        assert resp.status == 415, content_type
+    resp = await api.post("/graphql", data=body, headers={
+        **auth(api_token), "Content-Type": "application/json; charset=utf-8"})
+    assert resp.status == 200
+
+
+async def test_extensions_must_be_an_object(api: TestClient, api_token: str) -> None:
+    ok = await post(api, api_token, {"query": "{ __typename }", "extensions": {"a": 1}}, None)
+    assert ok == (200, "application/json", {"data": {"__typename": "Query"}})
+    for bad in ("x", 0, False, []):
+        status, _, _ = await post(api, api_token, {"query": "{ __typename }", "extensions": bad},
+                                  GRAPHQL_RESPONSE)
+        assert status == 400, bad

@@ -34,10 +34,10 @@ async def test_too_deep(settings: Settings, api_token: str, server_with: object)
                      "fragment S on SessionType { eventsBySession { sessionId { "
                      "eventsBySession { sessionId { sessionId } } } } }", status=400)
     assert body["errors"][0]["extensions"]["depth"] == 6
-    # introspection, as GraphiQL sends it, is not held to the depth limit
-    body = await gql("{ __schema { types { fields { type { ofType { ofType { ofType { "
-                     "ofType { name } } } } } } } } }")
-    assert body["data"]["__schema"]["types"]
+    # introspection fields count like others
+    body = await gql("{ __schema { types { fields { type { ofType { name } } } } } }", status=400)
+    assert body["errors"][0]["extensions"]["depth"] == 6
+    assert (await gql("{ __schema { types { fields { type { name } } } } }"))["data"]["__schema"]
 
 
 async def test_too_costly(gql: Gql) -> None:
@@ -66,7 +66,8 @@ async def test_too_large_a_body(api: TestClient, api_token: str) -> None:
     async def chunked() -> object:  # no Content-Length: counted while read
         for _ in range(70):
             yield b" " * 1000
-    resp = await api.post("/graphql", data=chunked(), headers=headers)
+    resp = await api.post("/graphql", data=chunked(),
+                          headers={**headers, "Content-Type": "application/json"})
     assert resp.status == 413
 
 
@@ -91,3 +92,30 @@ async def test_the_statement_timeout(database: str, settings: Settings, api_toke
                                 "the filter or the time range")
     assert error["extensions"] == {"code": "STATEMENT_TIMEOUT", "timeoutMs": 1}
     assert error["path"] == ["eventCounts"]
+
+
+async def test_too_many_statements(gql: Gql) -> None:
+    # Each session costs one statement, its events one more: 11 sessions are 22.
+    query = "{ " + " ".join(f's{i}: session(id: "s{i}") {{ events {{ id }} }}'
+                            for i in range(11)) + " }"
+    body = await gql(query, status=400)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "MAX_STATEMENTS_EXCEEDED", "statements": 22,
+                                   "limit": 20}
+    assert "data" not in body
+    # a page of sessions with their events: one statement for the page, one per session
+    body = await gql("{ sessions(first: 25) { nodes { sessionId } } }")
+    assert body == {"data": {"sessions": {"nodes": []}}}
+    body = await gql("{ sessions(first: 19) { nodes { events { id } } } errorCounts { reason } }",
+                     status=400)
+    assert body["errors"][0]["extensions"]["statements"] == 21
+
+
+async def test_aliases_of_a_database_field_are_bounded(gql: Gql) -> None:
+    # 100 of these passed the cost bound and held all 8 connections for 6.8 s.
+    query = ("query($f: DateTime!, $t: DateTime!) { "
+             + " ".join(f"p{i}: topPages(from: $f, to: $t, limit: 1) {{ views }}"
+                        for i in range(100)) + " }")
+    body = await gql(query, {"f": "2022-01-01", "t": "2022-02-01"}, status=400)
+    assert body["errors"][0]["extensions"] == {"code": "MAX_ALIASES_EXCEEDED", "aliases": 100,
+                                               "limit": 20}

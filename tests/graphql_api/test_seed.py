@@ -131,8 +131,10 @@ async def test_all_events_by_category(database: str, gql: Gql) -> None:
 async def test_the_seed_s_objects_lead_back_to_their_events(
         database: str, settings: Settings, api_token: str, server_with: object) -> None:
     await seed_data(database)
-    # Lists nested in lists multiply the cost bound; with lists of at most 10 this one fits.
-    client: TestClient = await server_with(settings, api_list_max=10)  # type: ignore[operator]
+    # Lists nested in lists multiply the cost bound, and the statements of fields asked on each
+    # item: with lists of at most 10 this one fits in both.
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_list_max=10, api_max_statements=21)
     gql = client_gql(client, api_token)
     query = """{ allEventsFromDateTo(fromDate: "2022-01-01 10:00:05", toDate: "2022-01-01 10:00:05")
       { timestamp eventsByTime { name sessionId { sessionId eventsBySession { name } }
@@ -154,4 +156,17 @@ async def test_a_seed_list_beyond_the_cap_is_cut_with_an_error(
     body = await client_gql(client, api_token)(BY_CATEGORY)
     assert len(body["data"]["allEventsByCategory"][0]["eventsByCategory"]) == 4
     assert body["errors"][0]["extensions"] == {"code": "LIST_TRUNCATED", "limit": 4}
-    assert body["errors"][0]["path"] == ["allEventsByCategory"]
+    assert body["errors"][0]["path"] == ["allEventsByCategory", 0, "eventsByCategory"]
+
+
+async def test_a_list_not_asked_for_is_not_said_to_be_cut(
+        database: str, settings: Settings, api_token: str, server_with: object) -> None:
+    await seed_data(database)
+    client: TestClient = await server_with(settings, api_list_max=3)  # type: ignore[operator]
+    gql = client_gql(client, api_token)
+    body = await gql('{ allEventsByCategory(name: "page interaction") { name } }')
+    assert body == {"data": {"allEventsByCategory": [{"name": "page interaction"}]}}
+    body = await gql('{ allEventsBySessionId(sessionId: "other") { sessionId } }')
+    assert body == {"data": {"allEventsBySessionId": [{"sessionId": "other"}]}}
+    body = await gql('{ allEventsBySessionId(sessionId: "other") { eventsBySession { name } } }')
+    assert body["errors"][0]["path"] == ["allEventsBySessionId", 0, "eventsBySession"]

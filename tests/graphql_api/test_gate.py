@@ -1,0 +1,51 @@
+"""One token cannot take the whole pool: its statements hold at most api_token_concurrency
+connections, so another token's request is answered while it waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psycopg
+from aiohttp.test_utils import TestClient
+
+from eye.settings import Settings
+from store.partitions import ensure_months_sync, month_of
+from tests.graphql_api.conftest import at, client_gql
+from tests.fixtures.stack import _token
+
+TOP_PAGES = ("query($f: DateTime!, $t: DateTime!) { "
+             + " ".join(f"p{i}: topPages(from: $f, to: $t, limit: 1) {{ views }}"
+                        for i in range(20)) + " }")
+
+
+async def test_a_token_s_burst_does_not_hold_up_another_token(
+        database: str, settings: Settings, api_token: str, server_with: object) -> None:
+    start = at("2022-01-01 00:00:00")
+    with psycopg.connect(database, autocommit=True) as conn:
+        ensure_months_sync(conn, {month_of(start)})
+        conn.execute("""INSERT INTO events (id, session_id, category, name, data, "timestamp",
+                          received_at, kafka_partition, kafka_offset)
+                        SELECT gen_random_uuid(), 's' || (i %% 1000), 'page interaction',
+                               'pageview', jsonb_build_object('path', '/' || (i %% 50)),
+                               %s + i * interval '1 second', %s, 0, i
+                        FROM generate_series(1, 30000) i""", (start, start))
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_pool_size=2, api_token_concurrency=1)
+    burst = client_gql(client, api_token)
+    other = client_gql(client, _token(database, admin=False))
+    window = {"f": "2022-01-01", "t": "2022-02-01"}
+
+    started = time.monotonic()
+    flood = asyncio.gather(*(burst(TOP_PAGES, window) for _ in range(4)))
+    await asyncio.sleep(0.2)  # the burst's statements are queued by now
+    asked = time.monotonic()
+    body = await other('{ session(id: "s1") { sessionId } }')
+    waited = time.monotonic() - asked
+    answers = await flood
+    burst_took = time.monotonic() - started
+    assert body == {"data": {"session": None}}
+    assert all("errors" not in a for a in answers)
+    # 80 statements of the burst took turns on one connection; the other token's two (its
+    # token check and its query) did not wait for them.
+    assert waited < burst_took / 4, (waited, burst_took)
