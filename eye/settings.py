@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     api_list_max: int = Field(1000, ge=1, description="events in an unpaginated list "
                               "(a session's events, the seed's queries); more are cut with an error")
     api_graphiql_dir: Path = Path(".cache/graphiql")
+    # Subscriptions over WebSocket (graphql_api/ws.py); the per-token limits count every
+    # connection of the token.
+    api_ws_max_subscriptions: int = Field(20, ge=1, description="open subscriptions per token")
+    api_ws_messages_per_second: float = Field(
+        2000.0, gt=0, description="messages per second sent to one token's subscriptions")
+    api_ws_buffer: int = Field(1000, ge=1, description="messages a subscription may have "
+                               "waiting; one more drops the client as too slow (close 4503)")
+    api_ws_init_timeout: float = Field(10.0, gt=0, description="seconds to send connection_init")
+    api_ws_idle_timeout: float = Field(300.0, gt=0, description="seconds a connection may stay "
+                                       "open without a subscription")
+    api_ws_heartbeat: float = Field(30.0, gt=0, description="seconds between WebSocket pings; "
+                                    "a peer that does not answer is closed")
 
     # Collector
     # A body stays under the producer's and broker's 1 MB message limit, so one huge event

@@ -26,7 +26,7 @@ from graphql import validate as validate_query
 from graphql.execution.values import get_variable_values
 
 from eye.web import POOL, SETTINGS
-from graphql_api import graphiql, limits
+from graphql_api import graphiql, limits, ws
 from graphql_api.auth import authenticate
 from graphql_api.context import Context
 from graphql_api.errors import ApiError, LimitExceeded, entry, format_error
@@ -149,7 +149,9 @@ async def graphql_post(request: web.Request) -> web.Response:
         return _api_error(exc)
 
 
-async def graphql_get(request: web.Request) -> web.Response:
+async def graphql_get(request: web.Request) -> web.StreamResponse:
+    if ws.wants_websocket(request):
+        return await ws.handle(request)
     if graphiql.wants_html(request):
         return await graphiql.page(request)
     try:
@@ -170,3 +172,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
     graphiql.add_routes(app)
+    ws.add_routes(app)
