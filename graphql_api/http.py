@@ -98,6 +98,9 @@ async def _run(request: web.Request, token: Token, query: Any, variables: Any,
     if operation is None:
         raise BadRequest(f"no operation named {operation_name!r}" if operation_name else
                          "the document holds several operations: name one in operationName")
+    if operation.operation == OperationType.SUBSCRIPTION:
+        raise BadRequest("a subscription needs a WebSocket: open /graphql with the "
+                         "graphql-transport-ws protocol")
     if method == "GET" and operation.operation != OperationType.QUERY:
         raise MethodNotAllowed(f"a {operation.operation.value} must be sent with POST")
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})

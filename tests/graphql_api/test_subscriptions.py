@@ -186,6 +186,11 @@ async def test_the_protocol_refusals(api: TestClient, api_token: str,
     assert code == 1000 and reason.startswith("idle")
 
 
+async def test_a_subscription_over_http_is_told_to_use_a_websocket(gql: Any) -> None:
+    body = await gql(PAGEVIEWS, status=400)
+    assert "needs a WebSocket" in body["errors"][0]["message"]
+
+
 async def test_ping_pong_queries_and_invalid_documents(api: TestClient, api_token: str) -> None:
     client = await connect(api)
     await client.init(api_token)
