@@ -291,3 +291,31 @@ async def test_pipeline_reports_lag_and_rates(
             list(range(settings.topic_partitions))
     assert second["pipeline"]["measuredAt"] >= first["pipeline"]["measuredAt"]
     assert second["pipeline"]["receivedPerSecond"] is not None
+
+
+async def test_a_lost_notification_connection_ends_subscriptions_with_an_error(
+        api: TestClient, settings: Settings, api_token: str) -> None:
+    client = await connect(api)
+    await client.init(api_token)
+    await client.subscribe("s", SESSION_EVENTS, {"id": "s-gap"})
+    await wait_until(lambda: subscribers(api)() == 1)
+    async with await psycopg.AsyncConnection.connect(settings.dsn, autocommit=True) as conn:
+        # as a PostgreSQL restart would: the API's LISTEN connection is cut
+        cur = await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = current_database() AND query LIKE 'LISTEN %%' "
+                                 "AND pid <> pg_backend_pid()")
+        assert await cur.fetchall() == [(True,)]
+    message = await client.receive()
+    assert message["type"] == "next" and message["id"] == "s"
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "FEED_INTERRUPTED"
+    assert await client.receive() == {"id": "s", "type": "complete"}
+    # a new subscription listens again, on a new connection
+    await client.subscribe("t", SESSION_EVENTS, {"id": "s-gap"})
+    await wait_until(lambda: subscribers(api)() == 1)
+    async with await psycopg.AsyncConnection.connect(settings.dsn, autocommit=True) as conn:
+        rows = [_event_row("s-gap", 0)]
+        async with conn.transaction():
+            await _insert(conn, rows)
+            await notify.announce(conn, rows, [])
+    [got] = await client.nexts("t", 1)
+    assert got["sessionEvents"]["sessionId"] == "s-gap"
