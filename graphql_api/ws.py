@@ -57,6 +57,7 @@ from store import tokens
 from store.tokens import Token
 
 log = logging.getLogger("eye.graphql.ws")
+CLOSE_WAIT = 10.0  # seconds for a closing peer to take the close frame and answer it
 
 PROTOCOL = "graphql-transport-ws"
 FEED = web.AppKey("subscription_feed", Feed)
@@ -123,7 +124,13 @@ class Connection:
     async def _close(self, code: int, reason: str) -> None:
         for task in list(self.operations.values()):
             task.cancel()
-        await self.ws.close(code=code, message=reason.encode()[:123])
+        try:
+            # A peer that reads nothing never lets the close frame out: give up on it.
+            await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:123]),
+                                   timeout=CLOSE_WAIT)
+        except TimeoutError:
+            if self.request.transport is not None:
+                self.request.transport.abort()
 
     async def watch(self) -> None:
         """The init timeout, then the idle timeout."""

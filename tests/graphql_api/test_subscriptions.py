@@ -23,12 +23,7 @@ from store import notify
 from store.rows import Batch, EventRow, Source
 from store.writer import Writer
 from tests.fixtures.stack import WorkerProcess
-from tests.graphql_api.ws_client import (
-    WsClient,
-    connect,
-    small_window_connector,
-    wait_until,
-)
+from tests.graphql_api.ws_client import connect, small_window_connector, wait_until
 
 SESSION_EVENTS = """subscription($id: String!) {
   sessionEvents(id: $id) { sessionId category name data timestamp } }"""
@@ -319,3 +314,21 @@ async def test_a_lost_notification_connection_ends_subscriptions_with_an_error(
             await notify.announce(conn, rows, [])
     [got] = await client.nexts("t", 1)
     assert got["sessionEvents"]["sessionId"] == "s-gap"
+
+
+async def test_a_redelivered_batch_is_not_sent_twice(
+        api: TestClient, settings: Settings, api_token: str) -> None:
+    client = await connect(api)
+    await client.init(api_token)
+    await client.subscribe("s", SESSION_EVENTS, {"id": "s-again"})
+    await wait_until(lambda: subscribers(api)() == 1)
+    rows = [_event_row("s-again", i) for i in range(3)]
+    writer = Writer(settings.dsn)
+    try:
+        await writer.write(Batch(rows, [], {}, []))
+        await writer.write(Batch(rows, [], {}, []))  # as after a crash before the offset commit
+    finally:
+        await writer.close()
+    assert len(await client.nexts("s", 3)) == 3
+    with pytest.raises(asyncio.TimeoutError):
+        await client.receive(timeout=1.5)
