@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     api_ws_max_subscriptions: int = Field(20, ge=1, description="open subscriptions per token")
     api_ws_messages_per_second: float = Field(
         2000.0, gt=0, description="messages per second sent to one token's subscriptions")
-    api_ws_buffer: int = Field(1000, ge=1, description="messages a subscription may have "
+    # Two of the worker's largest batches (EYE_BATCH_SIZE), which arrive at once.
+    api_ws_buffer: int = Field(10000, ge=1, description="messages a subscription may have "
                                "waiting; one more drops the client as too slow (close 4503)")
     api_ws_init_timeout: float = Field(10.0, gt=0, description="seconds to send connection_init")
     api_ws_idle_timeout: float = Field(300.0, gt=0, description="seconds a connection may stay "

@@ -8,9 +8,10 @@ that LISTENs, so the cost on the database is one connection and one read per bat
 many clients subscribe: per notification the feed reads the announced rows once (by Kafka
 partition and offset, indexed) and hands each to the subscriptions whose filter matches.
 
-Each subscription has a bounded buffer. The feed never waits for a subscriber: a buffer that
-is full means its client reads slower than rows arrive, and the client is dropped (its
-`on_overflow` is called) instead of the server holding an ever-growing backlog for it.
+Each subscriber (one per distinct subscription, graphql_api/hub.py) has a bounded buffer. The
+feed never waits for a subscriber: a buffer that is full means the subscription's execution
+falls behind the rows, and its `on_overflow` is called instead of the server holding an
+ever-growing backlog.
 
 Rows are delivered once: per partition the feed remembers the highest offset it delivered, so
 a range announced again (a redelivered batch) or overlapping an earlier one adds nothing.

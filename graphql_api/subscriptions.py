@@ -46,8 +46,10 @@ async def _rows(info: GraphQLResolveInfo, kind: str, match: Callable[[Row], bool
                 ) -> Subscription:
     ctx = _ctx(info)
     assert ctx.feed is not None
-    return await ctx.feed.subscribe(kind, match, ctx.settings.api_ws_buffer,  # type: ignore[arg-type]
-                                    ctx.on_overflow)
+    # A batch's rows arrive at once: the execution may fall two of the largest batches
+    # behind before its clients are told to come back later.
+    capacity = max(ctx.settings.api_ws_buffer, 2 * ctx.settings.batch_size)
+    return await ctx.feed.subscribe(kind, match, capacity, ctx.on_overflow)  # type: ignore[arg-type]
 
 
 async def session_events(_root: Any, info: GraphQLResolveInfo, id: str) -> Subscription:

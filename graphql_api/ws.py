@@ -16,9 +16,11 @@ as over HTTP (tokens, depth, cost). Closing codes:
     4429  a second `connection_init`
     4503  the client reads too slowly: a subscription had more than EYE_API_WS_BUFFER
           messages waiting (subscribe again once it can keep up)
+    1013  the server cannot keep up with a subscription (short of CPU): try again later
     1000  no subscription for EYE_API_WS_IDLE_TIMEOUT seconds
     1001  the server is stopping
 
+Clients that send the same subscription share one execution of it (graphql_api/hub.py).
 A peer that does not answer the WebSocket pings sent every EYE_API_WS_HEARTBEAT seconds is
 disconnected. A subscription over the token's limit of open subscriptions is refused with an
 `error` message (code TOO_MANY_SUBSCRIPTIONS); the connection stays open.
@@ -30,7 +32,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -50,6 +52,7 @@ from eye.web import POOL, SETTINGS
 from graphql_api import limits
 from graphql_api.errors import ApiError, format_error
 from graphql_api.feed import Feed, FeedUnavailable
+from graphql_api.hub import Hub, Outbox
 from graphql_api.quota import Quotas
 from graphql_api.subscriptions import SubscriptionContext
 from monitor.http import lag_monitor
@@ -62,6 +65,7 @@ CLOSE_WAIT = 10.0  # seconds for a closing peer to take the close frame and answ
 PROTOCOL = "graphql-transport-ws"
 FEED = web.AppKey("subscription_feed", Feed)
 QUOTAS = web.AppKey("subscription_quotas", Quotas)
+HUB = web.AppKey("subscription_hub", Hub)
 CONNECTIONS: web.AppKey[weakref.WeakSet[Connection]] = web.AppKey("ws_connections")
 
 
@@ -93,6 +97,18 @@ def _token_text(payload: Any) -> str | None:
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
+
+
+def _dumps_sorted(value: Any) -> str:
+    return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _body(result: ExecutionResult, statement_timeout_ms: int) -> dict[str, Any]:
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [format_error(e, statement_timeout_ms=statement_timeout_ms)
+                          for e in result.errors]
+    return body
 
 
 class Connection:
@@ -232,35 +248,20 @@ class Connection:
                 await self.send({"id": op_id, "type": "error", "payload": [
                     {"message": str(exc), "extensions": {"code": exc.code, **exc.extensions}}]})
                 return
-            context = SubscriptionContext(
-                pool=self.app[POOL], settings=self.settings, token=self.token,
-                feed=self.app[FEED], lag=lag_monitor(self.app),
-                on_overflow=lambda: self.close_soon(
-                    4503, f"slow consumer: more than {self.settings.api_ws_buffer} messages "
-                          "waiting; subscribe again when you can keep up"))
             args = {"schema": self.schema, "document": document,
                     "variable_values": payload.get("variables"),
-                    "operation_name": payload.get("operationName"), "context_value": context}
+                    "operation_name": payload.get("operationName")}
             if operation.operation != OperationType.SUBSCRIPTION:
-                result = execute_query(**args)
+                result = execute_query(**args, context_value=self.context(lambda: None))
                 if not isinstance(result, ExecutionResult):
                     result = await result
                 await self.send({"id": op_id, "type": "next", "payload": self.body(result)})
             else:
-                stream = subscribe(**args)
-                if not isinstance(stream, ExecutionResult) and hasattr(stream, "__await__"):
-                    stream = await stream
-                if isinstance(stream, ExecutionResult):
+                refused = await self.follow(op_id, payload, args)
+                if refused is not None:
                     await self.send({"id": op_id, "type": "error",
-                                     "payload": self.body(stream).get("errors", [])})
+                                     "payload": self.body(refused).get("errors", [])})
                     return
-                try:
-                    await self.relay(op_id, stream)
-                except FeedUnavailable as exc:
-                    if self._closing is not None:  # dropped as too slow: the close says why
-                        return
-                    await self.send({"id": op_id, "type": "next", "payload": {"errors": [
-                        {"message": str(exc), "extensions": {"code": "FEED_INTERRUPTED"}}]}})
             await self.send({"id": op_id, "type": "complete"})
         except asyncio.CancelledError:
             pass
@@ -273,25 +274,51 @@ class Connection:
             if not self.operations:
                 self.idle_since = time.monotonic()
 
-    async def relay(self, op_id: str, stream: AsyncIterator[ExecutionResult]) -> None:
+    def context(self, on_overflow: Callable[[], None]) -> SubscriptionContext:
         assert self.token is not None
-        quotas = self.app[QUOTAS]
+        return SubscriptionContext(pool=self.app[POOL], settings=self.settings, token=self.token,
+                                   feed=self.app[FEED], lag=lag_monitor(self.app),
+                                   on_overflow=on_overflow)
+
+    async def follow(self, op_id: str, payload: dict[str, Any], args: dict[str, Any]
+                     ) -> ExecutionResult | None:
+        """Relay the shared stream of this subscription until it ends or the client leaves;
+        the errors that kept it from starting, if any."""
+        assert self.token is not None
+        hub, quotas = self.app[HUB], self.app[QUOTAS]
+        key = (payload["query"], _dumps_sorted(payload.get("variables") or {}),
+               payload.get("operationName"))
+        buffer = self.settings.api_ws_buffer
+        outbox = Outbox(
+            buffer,
+            on_overflow=lambda: self.close_soon(
+                4503, f"slow consumer: more than {buffer} messages waiting; subscribe again "
+                      "when you can keep up"),
+            on_overloaded=lambda: self.close_soon(
+                1013, "the server cannot keep up with this subscription: try again later"))
+
+        async def start(on_overloaded: Callable[[], None]
+                        ) -> AsyncIterator[ExecutionResult] | ExecutionResult:
+            stream = subscribe(**args, context_value=self.context(on_overloaded))
+            if not isinstance(stream, ExecutionResult) and hasattr(stream, "__await__"):
+                stream = await stream
+            return stream  # type: ignore[return-value]
+
+        refused = await hub.attach(key, start, outbox)
+        if refused is not None:
+            return refused
+        prefix = '{"id":' + _dumps(op_id) + ',"type":"next","payload":'
         try:
-            async for result in stream:
+            while (body := await outbox.next()) is not None:
                 await quotas.pace(self.token.id)
-                await self.send({"id": op_id, "type": "next", "payload": self.body(result)})
+                async with self._send_lock:
+                    await self.ws.send_str(prefix + body + "}")
         finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            hub.detach(key, outbox)
+        return None
 
     def body(self, result: ExecutionResult) -> dict[str, Any]:
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [format_error(
-                e, statement_timeout_ms=self.settings.api_statement_timeout_ms)
-                for e in result.errors]
-        return body
+        return _body(result, self.settings.api_statement_timeout_ms)
 
     def prepare(self, payload: dict[str, Any]) -> Any:
         """The parsed document and its operation, or a list of errors to answer with.
@@ -349,6 +376,16 @@ def add_routes(app: web.Application) -> None:
     """The feed and the quotas of this process (the route is /graphql's GET, in http.py)."""
     settings = app[SETTINGS]
     app[QUOTAS] = Quotas(settings.api_ws_max_subscriptions, settings.api_ws_messages_per_second)
+
+    def failure(exc: Exception) -> str | None:
+        if isinstance(exc, FeedUnavailable):
+            return _dumps({"errors": [{"message": str(exc),
+                                       "extensions": {"code": "FEED_INTERRUPTED"}}]})
+        log.error("a subscription failed", exc_info=exc)
+        return _dumps({"errors": [{"message": "internal error; the server log has the details",
+                                   "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+
+    app[HUB] = Hub(lambda r: _dumps(_body(r, settings.api_statement_timeout_ms)), failure)
 
     async def feed(app: web.Application) -> AsyncIterator[None]:
         app[FEED] = Feed(settings.dsn, app[POOL])

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from eye.kafka import produce
 from eye.settings import Settings
-from graphql_api.ws import FEED
+from graphql_api.ws import HUB
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess
 from tests.graphql_api.ws_client import wait_until
@@ -60,7 +60,7 @@ async def test_a_subscription_in_graphiql_shows_an_event_produced_after_it_start
                 QUERY_EDITOR, f'subscription {{ sessionEvents(id: "{sid}") '
                               "{ sessionId name data } }"])
             await page.click(".graphiql-execute-button")
-            await wait_until(lambda: api.app[FEED].subscribers == 1, timeout=15)
+            await wait_until(lambda: api.app[HUB].clients == 1, timeout=15)
 
             produce(settings, [{"session_id": sid, "category": "page interaction",
                                 "name": "pageview", "data": {"host": "h", "path": path},

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from eye.demo import demo_events
 from eye.kafka import produce
 from eye.settings import Settings
-from graphql_api.ws import FEED
+from graphql_api.ws import HUB
 from store import notify
 from store.rows import Batch, EventRow, Source
 from store.writer import Writer
@@ -33,7 +33,7 @@ ERRORS = 'subscription { errors(reason: "malformed_json") { reason payload parti
 
 
 def subscribers(api: TestClient) -> Callable[[], int]:
-    return lambda: api.app[FEED].subscribers
+    return lambda: api.app[HUB].clients
 
 
 async def test_a_subscriber_gets_events_produced_after_it_subscribed_in_order(
@@ -332,3 +332,26 @@ async def test_a_redelivered_batch_is_not_sent_twice(
     assert len(await client.nexts("s", 3)) == 3
     with pytest.raises(asyncio.TimeoutError):
         await client.receive(timeout=1.5)
+
+
+async def test_clients_of_the_same_subscription_share_one_execution(
+        api: TestClient, settings: Settings, api_token: str) -> None:
+    hub = api.app[HUB]
+    first, second, other = await connect(api), await connect(api), await connect(api)
+    for c in (first, second, other):
+        await c.init(api_token)
+    await first.subscribe("a", SESSION_EVENTS, {"id": "s-shared"})
+    await second.subscribe("b", SESSION_EVENTS, {"id": "s-shared"})
+    await other.subscribe("c", SESSION_EVENTS, {"id": "s-other"})
+    await wait_until(lambda: hub.clients == 3)
+    assert hub.streams == 2
+    await _write_events(settings.dsn, "s-shared", 2, '{"host": "h", "path": "/"}')
+    assert len(await first.nexts("a", 2)) == len(await second.nexts("b", 2)) == 2
+    await first.send({"id": "a", "type": "complete"})  # one leaves, the other stays
+    await wait_until(lambda: hub.clients == 2)
+    await _write_events(settings.dsn, "s-shared", 1, '{"host": "h", "path": "/"}',
+                        first_offset=2)
+    [got] = await second.nexts("b", 1)
+    assert got["sessionEvents"]["sessionId"] == "s-shared"
+    with pytest.raises(asyncio.TimeoutError):
+        await other.receive(timeout=1.0)
