@@ -108,6 +108,19 @@ class Settings(BaseSettings):
     live_sample_interval: float = Field(5.0, gt=0, description="seconds between two samples of "
                                         "the live panel's charts (lag, rates)")
     live_history: float = Field(900.0, gt=0, description="seconds of samples the charts keep")
+    # Subscriptions over WebSocket (graphql_api/ws.py); the per-token limits count every
+    # connection of the token.
+    api_ws_max_subscriptions: int = Field(20, ge=1, description="open subscriptions per token")
+    api_ws_messages_per_second: float = Field(
+        2000.0, gt=0, description="messages per second sent to one token's subscriptions")
+    # Two of the worker's largest batches (EYE_BATCH_SIZE), which arrive at once.
+    api_ws_buffer: int = Field(10000, ge=1, description="messages a subscription may have "
+                               "waiting; one more drops the client as too slow (close 4503)")
+    api_ws_init_timeout: float = Field(10.0, gt=0, description="seconds to send connection_init")
+    api_ws_idle_timeout: float = Field(300.0, gt=0, description="seconds a connection may stay "
+                                       "open without a subscription")
+    api_ws_heartbeat: float = Field(30.0, gt=0, description="seconds between WebSocket pings; "
+                                    "a peer that does not answer is closed")
 
     # Collector
     # A body stays under the producer's and broker's 1 MB message limit, so one huge event

@@ -28,7 +28,7 @@ from graphql import validate as validate_query
 from graphql.execution.values import get_variable_values
 
 from eye.web import POOL, SETTINGS
-from graphql_api import graphiql, introspection, limits, media
+from graphql_api import graphiql, introspection, limits, media, ws
 from graphql_api.auth import authenticate
 from graphql_api.context import Context
 from graphql_api.errors import ApiError, BodyTooLarge, entry, format_error
@@ -119,6 +119,9 @@ async def _run(request: web.Request, token: Token, params: dict[str, Any], *, me
     if operation is None:
         raise NoSuchOperation(f"no operation named {operation_name!r}" if operation_name else
                               "the document holds several operations: name one in operationName")
+    if operation.operation == OperationType.SUBSCRIPTION:
+        raise BadRequest("a subscription needs a WebSocket: open /graphql with the "
+                         "graphql-transport-ws protocol")
     if method == "GET" and operation.operation != OperationType.QUERY:
         raise MethodNotAllowed(f"a {operation.operation.value} must be sent with POST")
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
@@ -175,7 +178,9 @@ async def graphql_post(request: web.Request) -> web.Response:
         return _api_error(request, exc)
 
 
-async def graphql_get(request: web.Request) -> web.Response:
+async def graphql_get(request: web.Request) -> web.StreamResponse:
+    if ws.wants_websocket(request):
+        return await ws.handle(request)
     if graphiql.wants_html(request):
         return await graphiql.page(request)
     try:
@@ -199,3 +204,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
     graphiql.add_routes(app)
+    ws.add_routes(app)

@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
+from graphql_api import subscriptions
 from graphql_api.resolvers import RESOLVERS
 
 
@@ -41,4 +42,4 @@ def load_schema() -> GraphQLSchema:
         assert isinstance(gql_type, GraphQLObjectType)
         for field_name, resolve in fields.items():
             gql_type.fields[field_name].resolve = resolve
-    return schema
+    return subscriptions.bind(schema)

@@ -9,6 +9,7 @@ from uuid import UUID
 import psycopg
 from psycopg import AsyncConnection
 
+from store import notify
 from store.errors import RowsRejected, StoreUnavailable
 from store.partitions import DEFAULT, Window, ensure_months, in_window, month_of
 from store.rows import Batch, ErrorRow, EventRow
@@ -142,6 +143,8 @@ class Writer:
                 await conn.execute("INSERT INTO incidents (kind, detail, started_at, ended_at, "
                                    "attempts) VALUES (%s, %s, %s, %s, %s)",
                                    (i.kind, i.detail, i.started_at, i.ended_at, i.attempts))
+            # Delivered at commit only: subscribers never see rows that may roll back.
+            await notify.announce(conn, batch.events, batch.errors + duplicates)
         return duplicates
 
     async def _insert_events(self, conn: AsyncConnection, events: list[EventRow]

@@ -67,7 +67,8 @@ async def test_a_browser_gets_graphiql_served_from_here(api: TestClient) -> None
     assert "GraphiQL" in page and "Authorization" in page
     # no CDN: every script and style sheet comes from this server
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert len(sources) == 4 and all(s.startswith("/graphql/assets/") for s in sources)
+    assert len(sources) == 6 and all(s.startswith("/graphql/assets/") for s in sources)
+    assert "<script>" not in page  # no inline script: the policy below allows none
     for src in sources:
         asset = await api.get(src)
         assert asset.status == 200, src
@@ -141,3 +142,18 @@ async def test_extensions_must_be_an_object(api: TestClient, api_token: str) -> 
         status, _, _ = await post(api, api_token, {"query": "{ __typename }", "extensions": bad},
                                   GRAPHQL_RESPONSE)
         assert status == 400, bad
+
+
+async def test_graphiql_is_served_with_security_headers(api: TestClient) -> None:
+    resp = await api.get("/graphql", headers={"Accept": "text/html"})
+    csp = {d.split()[0]: d.split()[1:] for d in resp.headers["Content-Security-Policy"].split("; ")}
+    assert csp["script-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["connect-src"] == ["'self'"]  # the page's queries and its WebSocket, no other host
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    own = await api.get("/graphql/assets/graphiql-eye.js")
+    assert own.status == 200 and own.headers["X-Content-Type-Options"] == "nosniff"
+    script = await own.text()
+    # the page keeps a pasted token out of localStorage
+    assert "shouldPersistHeaders: false" in script and "storage: storage" in script
