@@ -114,25 +114,23 @@ class Ingest:
         first_reads, stored = await self.recall.both(unknown_ids, list(unchecked))
         self._drop_duplicates(events, first_reads)
         self._take_stored(states, unchecked, stored)
-        made: list[EventRow | ErrorRow] = []
         last: dict[str, int] = {}  # session id -> the index of its last event in this batch
         for i, j in enumerate(judged):
+            session: Session | None = None
+            row: EventRow | ErrorRow
             try:
                 if isinstance(j.outcome, Event):
                     self._track(j, states)
-                    made.append(rows.event_row(j.outcome, j.src, j.app_id))
+                    # Each event carries its session as it stands after it: the sink may store
+                    # the batch's rows in two transactions, and each must hold its sessions.
+                    session = states[j.outcome.session_id]
+                    row = rows.event_row(j.outcome, j.src, j.app_id)
                     last[j.outcome.session_id] = i
-                    continue
-                made.append(rows.error_row(j.outcome, j.src, j.app_id, j.app_key))
+                else:
+                    row = rows.error_row(j.outcome, j.src, j.app_id, j.app_key)
             except Exception as exc:  # one message's surprise must not stop its partition
-                made.append(self._internal_error(j, exc))
-        # A session's snapshot travels with its last event of the batch, so it is stored in the
-        # same transaction as that event, whatever batch of the sink that falls in.
-        snapshots = {i: sid for sid, i in last.items()}
-        for i, (j, row) in enumerate(zip(judged, made)):
-            sid = snapshots.get(i)
-            state = states[sid] if sid is not None else None
-            await self.sink.add(row, j.token, rows.session_row(state) if state else None)
+                row = self._internal_error(j, exc)
+            await self.sink.add(row, j.token, session)
         written = []
         for sid, i in last.items():
             state = states[sid]

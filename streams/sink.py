@@ -13,6 +13,7 @@ from eye import backoff
 from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
 from streams import rows
+from streams.sessions import Session
 from validators import Reason
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class BatchSink:
         self._clock = clock
         self._batch = Batch.empty()
         self._messages: list[Any] = []
+        # Session id -> its state after its last row held here, made a snapshot at hand-off.
+        self._states: dict[str, Session] = {}
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
         self._writing: asyncio.Task[None] | None = None
@@ -68,13 +71,15 @@ class BatchSink:
         return len(self._messages)
 
     async def add(self, row: EventRow | ErrorRow, message: Any,
-                  session: SessionRow | None = None) -> None:
+                  session: Session | None = None) -> None:
+        """Hold `row`; `session` is its session's state after it, stored with it in one
+        transaction (as a snapshot made once per session and batch, at hand-off)."""
         if isinstance(row, EventRow):
             self._batch.events.append(row)
         else:
             self._batch.errors.append(row)
         if session is not None:
-            self._batch.sessions[session.session_id] = session
+            self._states[session.session_id] = session
         self._messages.append(message)
         if self._oldest is None:
             self._oldest = self._clock()
@@ -83,6 +88,7 @@ class BatchSink:
 
     async def add_session(self, session: SessionRow) -> None:
         """A session snapshot with no message of its own; written with the next batch."""
+        self._states.pop(session.session_id, None)  # this one is the later
         self._batch.sessions[session.session_id] = session
         if self._oldest is None:
             self._oldest = self._clock()
@@ -98,11 +104,14 @@ class BatchSink:
         """
         async with self._lock:
             await self._settle()
-            if not self._messages and not self._batch.sessions and not self._batch.incidents:
+            if not self._messages and not self._batch.sessions and not self._batch.incidents \
+                    and not self._states:
                 return
             # Swap first: rows added while we write go to the next batch.
             batch, messages = self._batch, self._messages
+            batch.sessions.update((sid, rows.session_row(s)) for sid, s in self._states.items())
             self._batch, self._messages, self._oldest = Batch.empty(), [], None
+            self._states = {}
             self._in_flight = (batch, messages)
             self._writing = asyncio.create_task(self._store(batch, messages))
 

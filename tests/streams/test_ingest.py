@@ -68,3 +68,41 @@ def test_an_api_token_as_app_key_is_named_in_the_rejection() -> None:
     assert token.reason == unknown.reason == Reason.UNAUTHORIZED_APP
     assert "this is an API token" in token.detail
     assert unknown.detail.endswith("unknown or revoked key")
+
+
+async def test_a_batch_stored_in_two_transactions_keeps_its_sessions_with_each(
+        database: str) -> None:
+    """The sink may fill in the middle of the worker's batch: each transaction must hold the
+    session as it stood after that transaction's events. Were the snapshot only with the
+    session's last event, a crash between the two would leave the first transaction's events
+    committed, their offsets with them, and the session's count behind them for good."""
+    with psycopg.connect(database, autocommit=True) as conn:
+        key = applications.add(conn, "site")
+
+    class Writes(Writer):
+        """Stores, and notes each session count a transaction holds."""
+
+        seen: list[tuple[int, dict[str, int]]] = []
+
+        async def write(self, batch):  # type: ignore[no-untyped-def]
+            self.seen.append((len(batch.events),
+                              {s: r.event_count for s, r in batch.sessions.items()}))
+            return await super().write(batch)
+
+    async def release(tokens: list[object]) -> None:
+        pass
+
+    writer, resolver = Writes(database), AppResolver(database)
+    ingest = Ingest(policy=Policy(), apps=resolver,
+                    sink=BatchSink(writer, release=release, max_rows=2, max_wait=60),
+                    sessions={}, recall=Recall(database))
+    first = message(0, key)
+    sid = first.key.decode()
+    same = [Record("events", 0, o, first.key, first.value.replace(b'"path":"/"',
+                                                                   f'"path":"/{o}"'.encode()),
+                   first.headers, None) for o in range(3)]
+    await ingest.handle_batch([(m, m.offset) for m in same])
+    await ingest.sink.flush()
+    await writer.close()
+    await resolver.close()
+    assert Writes.seen == [(2, {sid: 2}), (1, {sid: 3})]

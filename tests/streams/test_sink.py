@@ -286,3 +286,21 @@ async def test_when_even_the_plainest_error_row_is_refused_the_sink_stalls_and_s
     await writer.close()
     stalls = [r for r in caplog.records if "stalls" in r.getMessage()]
     assert len(stalls) == 1  # once, however many retries
+
+
+async def test_each_stored_batch_holds_its_events_sessions_as_they_stood() -> None:
+    """A batch of the worker may be stored in two transactions when the sink fills mid-way: the
+    first must hold the session after its own events, or a crash between the two would commit
+    those events' offsets with the session's count behind them for good."""
+    from streams.sessions import Session
+
+    def state(n: int) -> Session:
+        return Session("s1", None, NOW, NOW, n, n, "/", NOW, "/", NOW, 0, n - 1)
+
+    writer = MemoryWriter()
+    sink = BatchSink(writer, release=release, max_rows=2, max_wait=60)
+    for n in (1, 2, 3):
+        await sink.add(event_row(n - 1), Message(), state(n))
+    await sink.flush()
+    assert [(len(b.events), b.sessions["s1"].event_count) for b in writer.batches] == \
+        [(2, 2), (1, 3)]
