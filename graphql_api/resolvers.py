@@ -27,7 +27,8 @@ def _ctx(info: GraphQLResolveInfo) -> Context:
     return ctx
 
 
-def _app_id(value: str | None) -> int | None:
+def app_id(value: str | None) -> int | None:
+    """The `applicationId` argument (an ID, so a string) as the number it names."""
     if value is None:
         return None
     try:
@@ -69,7 +70,7 @@ async def resolve_events(_: None, info: GraphQLResolveInfo, filter: dict[str, An
     size = page_size(first, default=ctx.settings.api_page_default,
                      maximum=ctx.settings.api_page_max)
     flt = EventFilter(session_id=f.get("sessionId"), category=f.get("category"),
-                      name=f.get("name"), application_id=_app_id(f.get("applicationId")),
+                      name=f.get("name"), application_id=app_id(f.get("applicationId")),
                       start=f.get("from"), end=f.get("to"))
     rows = await queries.events(ctx.pool, flt, after=decode(after, kind=UUID), limit=size + 1,
                                 timeout_ms=ctx.timeout_ms)
@@ -97,7 +98,7 @@ async def resolve_sessions(_: None, info: GraphQLResolveInfo, filter: dict[str, 
     _range(f.get("from"), f.get("to"))
     size = page_size(first, default=ctx.settings.api_page_default,
                      maximum=ctx.settings.api_page_max)
-    rows = await queries.sessions(ctx.pool, application_id=_app_id(f.get("applicationId")),
+    rows = await queries.sessions(ctx.pool, application_id=app_id(f.get("applicationId")),
                                   start=f.get("from"), end=f.get("to"), after=decode(after),
                                   limit=size + 1, timeout_ms=ctx.timeout_ms)
     return connection(rows, size, after=after, key=lambda r: (r["first_seen"], r["session_id"]))
@@ -143,7 +144,7 @@ async def resolve_errors(_: None, info: GraphQLResolveInfo, filter: dict[str, An
     size = page_size(first, default=ctx.settings.api_page_default,
                      maximum=ctx.settings.api_page_max)
     rows = await queries.errors(ctx.pool, reason=f.get("reason"), start=f.get("from"),
-                                end=f.get("to"), application_id=_app_id(f.get("applicationId")),
+                                end=f.get("to"), application_id=app_id(f.get("applicationId")),
                                 session_id=f.get("sessionId"), after=decode(after, kind=int),
                                 limit=size + 1,
                                 timeout_ms=ctx.timeout_ms)
@@ -229,25 +230,26 @@ async def resolve_all_events_by_category(_: None, info: GraphQLResolveInfo, name
     return [{"name": name, "events": rows}]
 
 
-async def _events_by_session(obj: dict[str, Any], info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+async def _preloaded_or(obj: dict[str, Any], info: GraphQLResolveInfo, fetch: Any, key: str,
+                        where: str) -> list[dict[str, Any]]:
+    """A seed type's event list: the rows its parent read, else `fetch` of `obj[key]`."""
     rows = obj["events"]
     if rows is None:
         ctx = _ctx(info)
-        rows = await queries.session_events(ctx.pool, obj["sessionId"],
-                                            limit=ctx.settings.api_list_max + 1,
-                                            timeout_ms=ctx.timeout_ms)
-    return _capped(rows, info, "SessionType.eventsBySession")
+        rows = await fetch(ctx.pool, obj[key], limit=ctx.settings.api_list_max + 1,
+                           timeout_ms=ctx.timeout_ms)
+    return _capped(rows, info, where)
+
+
+async def _events_by_session(obj: dict[str, Any], info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    return await _preloaded_or(obj, info, queries.session_events, "sessionId",
+                               "SessionType.eventsBySession")
 
 
 async def _events_by_category(obj: dict[str, Any], info: GraphQLResolveInfo
                               ) -> list[dict[str, Any]]:
-    rows = obj["events"]
-    if rows is None:
-        ctx = _ctx(info)
-        rows = await queries.category_events(ctx.pool, obj["name"],
-                                             limit=ctx.settings.api_list_max + 1,
-                                             timeout_ms=ctx.timeout_ms)
-    return _capped(rows, info, "CategoryType.eventsByCategory")
+    return await _preloaded_or(obj, info, queries.category_events, "name",
+                               "CategoryType.eventsByCategory")
 
 
 async def _events_by_time(obj: dict[str, Any], info: GraphQLResolveInfo) -> list[dict[str, Any]]:

@@ -17,8 +17,8 @@ from typing import Any
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from graphql_api.context import Context
-from graphql_api.errors import BadArgument
 from graphql_api.feed import Feed, Subscription
+from graphql_api.resolvers import app_id
 from monitor.lag import LagMonitor, LagUnavailable
 from store.pages import rejected_recently
 
@@ -56,20 +56,10 @@ async def session_events(_root: Any, info: GraphQLResolveInfo, id: str) -> Subsc
     return await _rows(info, "events", lambda r: r["session_id"] == id)
 
 
-def _app_id(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BadArgument(f"applicationId must be a number, got {value!r}",
-                          argument="applicationId") from None
-
-
 async def events(_root: Any, info: GraphQLResolveInfo, filter: dict[str, Any] | None = None
                  ) -> Subscription:
     f = filter or {}
-    category, name, app = f.get("category"), f.get("name"), _app_id(f.get("applicationId"))
+    category, name, app = f.get("category"), f.get("name"), app_id(f.get("applicationId"))
 
     def match(r: Row) -> bool:
         return ((category is None or r["category"] == category)

@@ -3,7 +3,6 @@ sends a bearer token, servers with other limits, and GraphiQL's files."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from eye.server import create_server
 from eye.settings import Settings
 from store.partitions import ensure_months, month_of
-from tests.fixtures.services import ROOT
+from tests.fixtures.services import ROOT, installed
 
 GRAPHIQL_DIR = ROOT / ".cache" / "graphiql"
 
@@ -27,12 +26,7 @@ GRAPHIQL_DIR = ROOT / ".cache" / "graphiql"
 @pytest.fixture(scope="session", autouse=True)
 def graphiql_assets() -> None:
     """GraphiQL's files, installed by the script the build uses when they are missing."""
-    if not list(GRAPHIQL_DIR.glob(".complete-*")):
-        proc = subprocess.run([str(ROOT / "scripts" / "graphiql-assets.sh"), str(GRAPHIQL_DIR)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.fail(f"scripts/graphiql-assets.sh failed:\n{proc.stdout}\n{proc.stderr}",
-                        pytrace=False)
+    installed("graphiql-assets.sh", GRAPHIQL_DIR)
 
 
 def at(text: str) -> datetime:

@@ -7,7 +7,6 @@ both; `playwright install` is never used). Without them these tests fail: they n
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.fixtures.services import ROOT
+from tests.fixtures.services import ROOT, installed
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,12 +26,7 @@ UI_ASSETS = ROOT / ".cache" / "ui-assets"
 @pytest.fixture(scope="session", autouse=True)
 def ui_assets() -> None:
     """The charts' library, installed by the script the build uses when it is missing."""
-    if not list(UI_ASSETS.glob(".complete-*")):
-        proc = subprocess.run([str(ROOT / "scripts" / "ui-assets.sh"), str(UI_ASSETS)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.fail(f"scripts/ui-assets.sh failed:\n{proc.stdout}\n{proc.stderr}",
-                        pytrace=False)
+    installed("ui-assets.sh", UI_ASSETS)
 
 
 @pytest_asyncio.fixture
