@@ -68,7 +68,8 @@ def _create(m: date) -> list[sql.Composed]:
 
     PostgreSQL refuses a partition whose range holds rows of the default partition, so the
     month is made as a table of its own, filled from there, then attached; it all happens in
-    one transaction, so no reader sees the rows twice or not at all.
+    one transaction, so no reader sees the rows twice or not at all. The statements name the
+    partitions, not `events`, so the rollups' triggers do not fire: the rows only move.
     """
     name = sql.Identifier(partition_name(m))
     start = sql.Literal(f"{m.isoformat()} 00:00:00+00")
@@ -136,8 +137,28 @@ async def drop_before(conn: AsyncConnection, first_kept: date) -> list[str]:
     for name in dropped:
         async with conn.transaction():
             await conn.execute(_LOCK)
+            # Dropped first: the drop waits for the transactions writing to `events`, and holds
+            # off new ones, so no count of the month's rows can change after its rollups go.
             await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+            m = date(int(name[7:11]), int(name[12:14]), 1)
+            for statement in forget_rollups(m, next_month(m)):
+                await conn.execute(statement)
     return dropped
+
+
+# The rollups of `events` (store/migrations/006_event_rollups.sql) and the unit of each.
+ROLLUPS = (("event_counts_hourly", "hour"), ("event_counts_daily", "day"),
+           ("page_views_hourly", "hour"), ("page_views_daily", "day"))
+
+
+def forget_rollups(start: date, end: date) -> list[sql.Composed]:
+    """Delete the rollup rows of [start, end) (UTC midnights): a drop of partitions fires no
+    trigger, so it takes its rows' counts away itself."""
+    lo = sql.Literal(f"{start.isoformat()} 00:00:00+00")
+    hi = sql.Literal(f"{end.isoformat()} 00:00:00+00")
+    return [sql.SQL("DELETE FROM {} WHERE {} >= {} AND {} < {}").format(
+        sql.Identifier(table), sql.Identifier(unit), lo, sql.Identifier(unit), hi)
+        for table, unit in ROLLUPS]
 
 
 async def expire_default(conn: AsyncConnection, first_kept: date) -> int:
@@ -147,6 +168,9 @@ async def expire_default(conn: AsyncConnection, first_kept: date) -> int:
     """
     async with conn.transaction():
         await conn.execute(_LOCK)
-        cur = await conn.execute(sql.SQL('DELETE FROM {} WHERE "timestamp" < {}').format(
-            sql.Identifier(DEFAULT), sql.Literal(f"{first_kept.isoformat()} 00:00:00+00")))
+        # Through `events`, so that the rollups' trigger takes the rows' counts away; a
+        # statement on a partition itself fires no trigger of `events`.
+        cur = await conn.execute(sql.SQL(
+            'DELETE FROM events WHERE tableoid = {}::regclass AND "timestamp" < {}').format(
+            sql.Literal(DEFAULT), sql.Literal(f"{first_kept.isoformat()} 00:00:00+00")))
         return cur.rowcount

@@ -51,17 +51,23 @@ def move(conn: Connection, moves: list[tuple[int, EventRow]], window: Window = W
         return 0
     ensure_months_sync(conn, in_window(window, datetime.now(UTC),
                                        (e.timestamp for _, e in moves)))
-    added = 0
+    events = [e for _, e in moves]
     with conn.transaction():
-        for error_id, e in moves:
-            cur = conn.execute(
-                'INSERT INTO events (id, session_id, category, name, data, "timestamp",'
-                " application_id, received_at, kafka_partition, kafka_offset)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (e.id, e.session_id, e.category, e.name, e.data, e.timestamp, e.application_id,
-                 e.source.received_at, e.source.partition, e.source.offset))
-            added += cur.rowcount
-            conn.execute("DELETE FROM errors WHERE id = %s", (error_id,))
+        # One statement for all the events: the rollups' trigger then takes their keys in one
+        # ordered pass, as the worker's does, so the two cannot deadlock.
+        cur = conn.execute(
+            'INSERT INTO events (id, session_id, category, name, data, "timestamp",'
+            " application_id, received_at, kafka_partition, kafka_offset)"
+            " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::jsonb[],"
+            " %s::timestamptz[], %s::bigint[], %s::timestamptz[], %s::integer[], %s::bigint[])"
+            " ON CONFLICT DO NOTHING",
+            ([e.id for e in events], [e.session_id for e in events],
+             [e.category for e in events], [e.name for e in events],
+             [e.data for e in events], [e.timestamp for e in events],
+             [e.application_id for e in events], [e.source.received_at for e in events],
+             [e.source.partition for e in events], [e.source.offset for e in events]))
+        added = cur.rowcount
+        conn.execute("DELETE FROM errors WHERE id = ANY(%s)", ([i for i, _ in moves],))
     return added
 
 
