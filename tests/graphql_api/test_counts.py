@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import psycopg
 
 from tests.graphql_api.conftest import Ev, Gql, at, store_events
 
@@ -74,3 +76,70 @@ async def test_top_pages(database: str, gql: Gql) -> None:
         {"host": "other", "path": "/", "views": 1}]
     assert (await gql(query, {"limit": 1}))["data"]["topPages"] == [
         {"host": "h", "path": "/pricing", "views": 3}]
+
+
+# Events over five days across a month's end, at hour and day boundaries, a microsecond either
+# side of them, and in between; the ranges below start and end on and off those boundaries.
+EDGE_T0 = at("2022-01-30 00:00:00")
+_US = timedelta(microseconds=1)
+
+
+def edge_events() -> list[Ev]:
+    kinds = [("page interaction", "pageview", {"host": "h", "path": "/a"}),
+             ("page interaction", "pageview", {"host": "h", "path": "/b"}),
+             ("page interaction", "pageview", {"path": "/nohost"}),
+             ("page interaction", "cta click", {"host": "h", "path": "/a"}),
+             ("form interaction", "submit", {})]
+    times = []
+    for h in range(0, 5 * 24, 3):
+        boundary = EDGE_T0 + timedelta(hours=h)
+        times += [boundary, boundary - _US, boundary + _US, boundary + timedelta(minutes=h % 60)]
+    return [Ev(f"s{i % 7}", t, kinds[i % 5][0], kinds[i % 5][1], kinds[i % 5][2])
+            for i, t in enumerate(times)]
+
+
+EDGE_RANGES = [
+    (EDGE_T0, EDGE_T0 + timedelta(days=5)),                                   # whole days
+    (EDGE_T0 + timedelta(hours=5), EDGE_T0 + timedelta(days=2, hours=10)),    # whole hours
+    (EDGE_T0 + _US, EDGE_T0 + timedelta(days=3) - _US),                       # just inside
+    (EDGE_T0 - _US, EDGE_T0 + timedelta(days=3) + _US),                       # just outside
+    (EDGE_T0 + timedelta(hours=4, minutes=59, seconds=59, microseconds=999999),
+     EDGE_T0 + timedelta(days=4, hours=10, minutes=20)),                      # partial ends
+    (EDGE_T0 + timedelta(hours=9, microseconds=1),
+     EDGE_T0 + timedelta(hours=9, minutes=9, microseconds=1)),                # in one hour
+    (EDGE_T0 + timedelta(hours=8, minutes=30), EDGE_T0 + timedelta(hours=12, minutes=30)),
+    (EDGE_T0 + timedelta(hours=23, minutes=30), EDGE_T0 + timedelta(days=1, minutes=30)),
+]
+
+
+async def test_counts_on_and_off_hour_boundaries_equal_counting_events(
+        database: str, gql: Gql) -> None:
+    await store_events(database, edge_events())
+    async with await psycopg.AsyncConnection.connect(database) as conn:
+        for start, end in EDGE_RANGES:
+            for bucket in ("HOUR", "DAY"):
+                for group in ([], ["CATEGORY"], ["NAME"], ["CATEGORY", "NAME"]):
+                    dims = "".join(f", {g.lower()}" for g in group)
+                    cur = await conn.execute(
+                        f"""SELECT date_trunc(%s, "timestamp", 'UTC'){dims}, count(*) FROM events
+                        WHERE "timestamp" >= %s AND "timestamp" < %s
+                        GROUP BY 1{dims} ORDER BY 1{dims}""", (bucket.lower(), start, end))
+                    want = [(b, *rest) for b, *rest in await cur.fetchall()]
+                    rows = (await gql(COUNTS, {"from": start.isoformat(), "to": end.isoformat(),
+                                               "bucket": bucket, "groupBy": group})
+                            )["data"]["eventCounts"]
+                    got = [(datetime.fromisoformat(r["bucket"]),
+                            *[r[g.lower()] for g in group], r["count"]) for r in rows]
+                    assert got == want, (start, end, bucket, group)
+                    assert want
+            cur = await conn.execute(
+                """SELECT data->>'host', data->>'path', count(*) FROM events
+                WHERE category = 'page interaction' AND name = 'pageview'
+                AND "timestamp" >= %s AND "timestamp" < %s
+                GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""", (start, end))
+            want = await cur.fetchall()
+            pages = (await gql("""query($from: DateTime!, $to: DateTime!) {
+                topPages(from: $from, to: $to, limit: 100) { host path views } }""",
+                               {"from": start.isoformat(), "to": end.isoformat()})
+                     )["data"]["topPages"]
+            assert [(p["host"], p["path"], p["views"]) for p in pages] == want, (start, end)
