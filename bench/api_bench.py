@@ -2,13 +2,18 @@
 
     .venv/bin/python -m bench.api_bench                  # 10M events (the issue's size)
     .venv/bin/python -m bench.api_bench --events 200000  # a quick run
+    .venv/bin/python -m bench.api_bench --events 1000000 3000000 10000000 --no-postgraphile
+                                                         # the cost curve, one results file
 
 Generates events inside PostgreSQL (generate_series) into a database of its own on the test
 server (port 15432, started by scripts/postgres.sh when not running and stopped again at
 the end), serves it with `eye api`
-and with PostGraphile 4 (npm, into .cache/postgraphile), and times three questions over HTTP
+and with PostGraphile 4 (npm, into .cache/postgraphile), and times questions over HTTP
 from one client, one request at a time: a session's events, the first page of a category in a
-time range, daily counts over 30 days. Writes JSON and a markdown table to bench/results/.
+time range, daily counts over 30 days, and (The Eye only, read from the rollups) daily counts by
+category and name over 30 and 365 days and the top pages over 30 and 365 days. Writes JSON and
+a markdown table to bench/results/; with several --events sizes, also one table of every size,
+to show how the cost follows the volume.
 """
 
 from __future__ import annotations
@@ -43,7 +48,13 @@ PGL_PACKAGES = ["postgraphile@4.14.1", "postgraphile-plugin-connection-filter@2.
 START = datetime(2024, 1, 1, tzinfo=UTC)
 EVENTS_PER_SESSION = 10
 
-TARGETS_MS = {"session_events": 10, "category_page": 30, "daily_counts": 300}
+TARGETS_MS = {"session_events": 10, "category_page": 30, "daily_counts": 300,
+              "grouped_counts_30d": 30, "grouped_counts_365d": 100,
+              "top_pages_30d": 30, "top_pages_365d": 100}
+# The window of each question that asks about a time range.
+WINDOWS = {"category_page": timedelta(days=1), "daily_counts": timedelta(days=30),
+           "grouped_counts_30d": timedelta(days=30), "grouped_counts_365d": timedelta(days=365),
+           "top_pages_30d": timedelta(days=30), "top_pages_365d": timedelta(days=365)}
 
 
 def log(msg: str) -> None:
@@ -116,6 +127,10 @@ def generate(dsn: str, events: int, days: int) -> None:
         log(f"  {sessions:,} sessions ({time.monotonic() - t0:.0f} s)")
         conn.execute("VACUUM (ANALYZE) events")
         conn.execute("VACUUM (ANALYZE) sessions")
+        # The rollups were filled by the trigger on events as the rows went in.
+        for table in ("event_counts_hourly", "event_counts_daily", "page_views_hourly",
+                      "page_views_daily"):
+            conn.execute(f"VACUUM (ANALYZE) {table}")
         # PostGraphile's side of daily counts: a custom query, its usual way for aggregates.
         conn.execute("""
             CREATE FUNCTION daily_event_counts(start_at timestamptz, end_at timestamptz)
@@ -143,6 +158,14 @@ def prepare_database(events: int, days: int, reuse: bool) -> str:
                                     "'daily_event_counts'").fetchone()
             if done and done[0]:
                 log(f"reusing database {name}")
+                from store.migrate import migrate
+
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    # A database generated before a migration gets it (the rollups' backfill).
+                    applied = migrate(conn)
+                    if applied:
+                        log(f"  applied {', '.join(applied)}")
+                        conn.execute("VACUUM ANALYZE")
                 return dsn
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -224,6 +247,12 @@ EYE = {
           edges {{ cursor node {{ {EVENT_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }} }}""",
     "daily_counts": """query($from: DateTime!, $to: DateTime!) {
         eventCounts(from: $from, to: $to, bucket: DAY) { bucket count } }""",
+    **{f"grouped_counts_{d}": """query($from: DateTime!, $to: DateTime!) {
+        eventCounts(from: $from, to: $to, bucket: DAY, groupBy: [CATEGORY, NAME]) {
+          bucket category name count } }""" for d in ("30d", "365d")},
+    **{f"top_pages_{d}": """query($from: DateTime!, $to: DateTime!) {
+        topPages(from: $from, to: $to, limit: 10) { host path views } }"""
+       for d in ("30d", "365d")},
 }
 
 PGL = {
@@ -243,8 +272,9 @@ PGL = {
 def variables(question: str, rnd: random.Random, sessions: int, days: int) -> dict[str, Any]:
     if question == "session_events":
         return {"id": f"s{rnd.randrange(sessions):09d}"}
-    window = timedelta(days=30) if question == "daily_counts" else timedelta(days=1)
-    latest = max(0, days * 86400 - int(window.total_seconds()))
+    window = WINDOWS[question]
+    # A window as long as the data starts within its first day, still at a random second.
+    latest = max(86400, days * 86400 - int(window.total_seconds()))
     start = START + timedelta(seconds=rnd.randrange(latest + 1))
     v = {"from": start.isoformat(), "to": (start + window).isoformat()}
     if question == "category_page":
@@ -262,6 +292,8 @@ def check_answer(question: str, server: str, body: dict[str, Any]) -> int:
             else data["allEvents"]["nodes"]
     elif question == "category_page":
         items = data["events" if server == "eye" else "allEvents"]["edges"]
+    elif question.startswith("top_pages"):
+        items = data["topPages"]
     else:
         items = data["eventCounts"] if server == "eye" else data["dailyEventCounts"]["nodes"]
     if not items:
@@ -299,6 +331,8 @@ async def measure(servers: dict[str, tuple[str, dict[str, str], dict[str, str]]]
             rnd = random.Random(f"{seed}-{question}")
             vars_list = [variables(question, rnd, sessions, days) for _ in range(warmup + runs)]
             for server, (url, headers, queries) in servers.items():
+                if question not in queries:
+                    continue
                 log(f"timing {question} on {server} ({runs} runs)")
                 out.setdefault(question, {})[server] = await time_question(
                     session, url, headers, queries[question], question, server, vars_list, warmup)
@@ -324,14 +358,43 @@ def markdown(result: dict[str, Any]) -> str:
               "run without auth. session_events: The Eye `session(id) { events }`, PostGraphile "
               "`sessionBySessionId` + `allEvents(condition: {sessionId})`. category_page: first "
               "100 events of a category in a 1-day window. daily_counts: 30 days by day; "
-              "PostGraphile through a SQL function (`daily_event_counts`), its custom-query way."]
+              "PostGraphile through a SQL function (`daily_event_counts`), its custom-query way. "
+              + ABOUT_ROLLUP_QUESTIONS]
+    return "\n".join(lines) + "\n"
+
+
+ABOUT_ROLLUP_QUESTIONS = (
+    "grouped_counts_30d / grouped_counts_365d: `eventCounts(bucket: DAY, groupBy: [CATEGORY, "
+    "NAME])` over 30 / 365 days; top_pages_30d / top_pages_365d: `topPages(limit: 10)` over "
+    "30 / 365 days; The Eye only. Windows start at a random second, so each reads whole days "
+    "and hours from the rollups and two partial hours from `events`.")
+
+
+def curve_markdown(runs: list[dict[str, Any]], command: str) -> str:
+    """One row per question, the p50/p95 of The Eye at each size side by side."""
+    sizes = [r["events"] for r in runs]
+    lines = [f"# API bench — cost against volume ({', '.join(f'{n:,}' for n in sizes)} events "
+             f"over {runs[0]['days']} days)", "", f"Command: `{command}`  ",
+             f"When: {runs[-1]['finished_at']}; machine: {runs[-1]['machine']}", "",
+             "| question | target p95 | " + " | ".join(f"{n:,} p50 | {n:,} p95" for n in sizes)
+             + " |", "|---|---|" + "---|---|" * len(sizes)]
+    for question in runs[0]["results"]:
+        cells = []
+        for r in runs:
+            eye = r["results"].get(question, {}).get("eye", {})
+            cells.append(f"{eye.get('p50_ms', '–')} ms | **{eye.get('p95_ms', '–')} ms**")
+        lines.append(f"| {question} | {TARGETS_MS[question]} ms | " + " | ".join(cells) + " |")
+    lines += ["", "The Eye only, over HTTP, one request at a time, the same windows at every "
+              "size. " + ABOUT_ROLLUP_QUESTIONS]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.api_bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--events", type=int, default=10_000_000)
+    p.add_argument("--events", type=int, nargs="+", default=[10_000_000],
+                   help="events to generate; several sizes run one after the other and also "
+                        "write one results file of them all (api-curve)")
     p.add_argument("--days", type=int, default=365, help="the span the events cover")
     p.add_argument("--runs", type=int, default=300, help="timed requests per question and server")
     p.add_argument("--warmup", type=int, default=30)
@@ -343,36 +406,51 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.api_bench " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
     # The server is stopped at the end when this run started it (bench/common.py).
+    runs = []
     with service("postgres.sh", PG_DIR, PG_PORT, env={"EYE_PG_FSYNC": "off"}):
-        dsn = prepare_database(args.events, args.days, args.reuse)
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        tmp = RESULTS / "tmp"
-        tmp.mkdir(exist_ok=True)
-        procs: list[subprocess.Popen[bytes]] = []
-        try:
-            eye_proc, eye_url, token = start_eye(dsn, tmp / "eye-api.log")
-            procs.append(eye_proc)
-            servers = {"eye": (eye_url, {"Authorization": f"Bearer {token}"}, EYE)}
-            if not args.no_postgraphile:
-                pgl_proc, pgl_url = start_postgraphile(dsn, tmp / "postgraphile.log")
-                procs.append(pgl_proc)
-                servers["postgraphile"] = (pgl_url, {}, PGL)
-            results = asyncio.run(measure(servers, args.runs, args.warmup, args.events, args.days,
-                                          args.seed))
-        finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(10)
-    result = {"events": args.events, "days": args.days, "command": command,
+        for events in args.events:
+            runs.append(run_size(args, events, command))
+    if len(runs) > 1:
+        sizes = sorted(args.events)
+        stem = RESULTS / ("api-curve" if sizes == [1_000_000, 3_000_000, 10_000_000]
+                          else "api-curve-" + "-".join(str(n) for n in sizes))
+        stem.with_suffix(".json").write_text(json.dumps(runs, indent=2) + "\n")
+        stem.with_suffix(".md").write_text(curve_markdown(runs, command))
+        print(curve_markdown(runs, command))
+        log(f"wrote {stem}.json and {stem}.md")
+    return 0
+
+
+def run_size(args: argparse.Namespace, events: int, command: str) -> dict[str, Any]:
+    dsn = prepare_database(events, args.days, args.reuse)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS / "tmp"
+    tmp.mkdir(exist_ok=True)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        eye_proc, eye_url, token = start_eye(dsn, tmp / "eye-api.log")
+        procs.append(eye_proc)
+        servers = {"eye": (eye_url, {"Authorization": f"Bearer {token}"}, EYE)}
+        if not args.no_postgraphile:
+            pgl_proc, pgl_url = start_postgraphile(dsn, tmp / "postgraphile.log")
+            procs.append(pgl_proc)
+            servers["postgraphile"] = (pgl_url, {}, PGL)
+        results = asyncio.run(measure(servers, args.runs, args.warmup, events, args.days,
+                                      args.seed))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+    result = {"events": events, "days": args.days, "command": command,
               "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": f"{os.cpu_count()} CPUs, {sys.platform}", "results": results}
     # The issue's size is the record; smaller runs keep their own files.
-    stem = RESULTS / ("api" if args.events == 10_000_000 else f"api-{args.events}")
+    stem = RESULTS / ("api" if events == 10_000_000 else f"api-{events}")
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     stem.with_suffix(".md").write_text(markdown(result))
     print(markdown(result))
     log(f"wrote {stem}.json and {stem}.md")
-    return 0
+    return result
 
 
 if __name__ == "__main__":
