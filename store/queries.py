@@ -212,8 +212,9 @@ async def event_counts(pool: Connections, start: datetime, end: datetime, *,
     cost that follows the length of the range, not the events in it.
     """
     p = pieces(start, end)
-    if bucket == "hour":
-        p = Pieces(p.raw, sorted(p.hours + p.days), [])  # days cannot make hour buckets
+    if bucket == "hour" and p.days:  # days cannot make hour buckets: all whole hours, then
+        whole = sorted(p.hours + p.days)
+        p = Pieces(p.raw, [(whole[0][0], whole[-1][1])], [])
     dims = [d for d in ("category", "name") if d in group_by]
     columns = sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(d)) for d in dims)
     keys = ", ".join(str(i + 1) for i in range(1 + len(dims)))
