@@ -147,13 +147,17 @@ def create_app(settings: Settings) -> faust.App:
     known = KnownTopics(ConsumerMetadata(lambda: app.consumer, [
         sessions.changelog_topic.get_topic_name()]))
 
+    inbox = app.inbox(events, maxsize=app.conf.stream_buffer_maxsize)
+
     @app.agent(events, name="ingest")
     async def ingest_events(stream: faust.StreamT[Any]) -> None:
-        # In batches: what needs the database is asked once per batch. A message's offset is
+        # The topic's messages come to the inbox, not the stream (streams/delivery.py). In
+        # batches: what needs the database is asked once per batch. A message's offset is
         # committed when its row is stored, not when it was read.
-        async for batch in stream.take_events(TAKE, within=TAKE_WITHIN):
+        while True:
+            messages = await inbox.take(TAKE, within=TAKE_WITHIN)
             async with handling:
-                await in_order([event.message for event in batch])
+                await in_order(messages)
 
     @app.agent(control, name="control")
     async def control_commands(stream: faust.StreamT[Any]) -> None:

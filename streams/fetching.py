@@ -15,6 +15,7 @@ from aiokafka.errors import ConsumerStoppedError
 from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from streams.delivery import InboxDelivery, Inbox
 from streams.stalls import Stall, Stalls
 from streams.web import Web
 
@@ -137,7 +138,7 @@ class StallingConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer.resume(tp)
 
 
-class StallingConsumer(faust_aiokafka.Consumer):
+class StallingConsumer(InboxDelivery, faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> StallingConsumerThread:
         return StallingConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -153,6 +154,14 @@ class App(faust.App):
         super().__init__(*args, **kwargs)
         self.stalls = Stalls()
         self.fetch = fetch or Fetch()
+        self.inboxes: dict[str, Inbox] = {}
+
+    def inbox(self, topic: faust.TopicT, maxsize: int) -> Inbox:
+        """Deliver `topic`'s messages to an inbox instead of its agent's stream (see
+        streams/delivery.py); Faust clears it with the streams' buffers."""
+        inbox = self.inboxes[topic.get_topic_name()] = Inbox(maxsize)
+        self.flow_control.manage_queue(inbox)  # type: ignore[arg-type]
+        return inbox
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
