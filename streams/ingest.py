@@ -48,6 +48,13 @@ def _app_key(message: Any) -> bytes | None:
     return next((v for k, v in h or () if k == rows.APP_KEY_HEADER), None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """Where a state is kept in the local store: by its partition, as a message would say."""
+
+    partition: int
+
+
 @dataclass(slots=True)
 class _Judged:
     """One message of a batch, and what the checks that need no state made of it."""
@@ -80,15 +87,20 @@ class Ingest:
         self.local = LocalTable(sessions)
         self.recall = recall
         self._max = max_remembered
-        # Client event id -> (partition, offset) where it was first read: recent ones, and
-        # those of batches still being stored, which the database does not know yet.
-        self._first_reads: OrderedDict[UUID, tuple[int, int]] = OrderedDict()
+        # Client event id (as its int: a UUID compares in Python code, an int in C) ->
+        # (partition, offset) where it was first read: recent ones, and those of batches still
+        # being stored, which the database does not know yet.
+        self._first_reads: OrderedDict[int, tuple[int, int]] = OrderedDict()
         # (partition, session id) -> the generation in which its local state was checked
         # against the stored one; another worker may have moved it on in between.
         self._checked: OrderedDict[tuple[int, str], int] = OrderedDict()
-        # (partition, session id) -> its state as last written to the local store: the
+        # (partition, session id) -> its latest state, in front of the local store: the
         # sessions of a busy stream come back within seconds, and reading and decoding their
-        # state again was a tenth of the worker's time. Bounded: 32,768 states are ~26 MB.
+        # state again was a tenth of the worker's time. A state goes to the store only when
+        # it leaves this cache, as in Kafka Streams' record cache: encoding and writing each
+        # touched session per batch was another tenth. What a crash loses here the database
+        # has: a session is checked against its stored state once per generation.
+        # Bounded: 32,768 states are ~26 MB.
         self._states: OrderedDict[tuple[int, str], Session] = OrderedDict()
         self._max_states = max_states
 
@@ -109,12 +121,13 @@ class Ingest:
         events = [j for j in judged if isinstance(j.outcome, Event)]
         unknown_ids = list({eid for j in events
                             if (eid := j.outcome.event_id) is not None  # type: ignore[union-attr]
-                            and eid not in self._first_reads})
+                            and eid.int not in self._first_reads})
         states, unchecked = self._local_states(events)
         first_reads, stored = await self.recall.both(unknown_ids, list(unchecked))
         self._drop_duplicates(events, first_reads)
         self._take_stored(states, unchecked, stored)
         last: dict[str, int] = {}  # session id -> the index of its last event in this batch
+        held = []
         for i, j in enumerate(judged):
             session: Session | None = None
             row: EventRow | ErrorRow
@@ -130,15 +143,15 @@ class Ingest:
                     row = rows.error_row(j.outcome, j.src, j.app_id, j.app_key)
             except Exception as exc:  # one message's surprise must not stop its partition
                 row = self._internal_error(j, exc)
-            await self.sink.add(row, j.token, session)
-        written = []
+            held.append((row, j.token, session))
+        await self.sink.add_all(held)
+        evicted = []
         for sid, i in last.items():
             state = states[sid]
             if state is not None:
-                message = judged[i].message
-                written.append((sid.encode(), state.to_bytes(), message))
-                self._remember_state((message.partition, sid), state)
-        self.local.put_many(written)
+                evicted += self._remember_state((judged[i].message.partition, sid), state)
+        if evicted:
+            self.local.put_many(evicted)
 
     async def _resolve_apps(self, keys: list[bytes | None]
                             ) -> dict[bytes | None, int | None | Exception]:
@@ -213,16 +226,17 @@ class Ingest:
     def _drop_duplicates(self, events: list[_Judged],
                          stored: dict[UUID, tuple[int, int]]) -> None:
         """An event whose client id was first read from another message is a duplicate."""
+        recalled = {eid.int: where for eid, where in stored.items()}
         for j in events:
             eid = j.outcome.event_id  # type: ignore[union-attr]
             if eid is None:
                 continue  # a derived id is unique to its place by construction
             here = (j.src.partition, j.src.offset)
-            first = self._first_reads.get(eid) or stored.get(eid)
+            first = self._first_reads.get(eid.int) or recalled.get(eid.int)
             if first is None or first == here:
-                self._remember(self._first_reads, eid, first or here)
+                self._remember(self._first_reads, eid.int, first or here)
             else:
-                self._remember(self._first_reads, eid, first)
+                self._remember(self._first_reads, eid.int, first)
                 j.outcome = Rejection(Reason.DUPLICATE_EVENT, f"event_id {eid}: already read "
                                       f"at partition:offset {first[0]}:{first[1]}")
 
@@ -274,11 +288,16 @@ class Ingest:
         if len(lru) > self._max:
             lru.popitem(last=False)
 
-    def _remember_state(self, key: tuple[int, str], state: Session) -> None:
+    def _remember_state(self, key: tuple[int, str], state: Session
+                        ) -> list[tuple[bytes, bytes, Any]]:
+        """Cache `state`; what the cache lets go, as (key, value, where) for the local store."""
         self._states[key] = state
         self._states.move_to_end(key)
-        if len(self._states) > self._max_states:
-            self._states.popitem(last=False)
+        evicted = []
+        while len(self._states) > self._max_states:
+            (partition, sid), old = self._states.popitem(last=False)
+            evicted.append((sid.encode(), old.to_bytes(), _Placed(partition)))
+        return evicted
 
     def forget(self, session_id: str) -> None:
         self.sessions.pop(session_id.encode(), None)

@@ -74,17 +74,24 @@ class BatchSink:
                   session: Session | None = None) -> None:
         """Hold `row`; `session` is its session's state after it, stored with it in one
         transaction (as a snapshot made once per session and batch, at hand-off)."""
-        if isinstance(row, EventRow):
-            self._batch.events.append(row)
-        else:
-            self._batch.errors.append(row)
-        if session is not None:
-            self._states[session.session_id] = session
-        self._messages.append(message)
-        if self._oldest is None:
-            self._oldest = self._clock()
-        if len(self._messages) >= self._max_rows:
-            await self.hand_off()
+        await self.add_all([(row, message, session)])
+
+    async def add_all(self, held: list[tuple[EventRow | ErrorRow, Any, Session | None]]
+                      ) -> None:
+        """`add` for each (row, message, session), in order, with one await per hand-off
+        rather than one per row."""
+        for row, message, session in held:
+            if isinstance(row, EventRow):
+                self._batch.events.append(row)
+            else:
+                self._batch.errors.append(row)
+            if session is not None:
+                self._states[session.session_id] = session
+            self._messages.append(message)
+            if self._oldest is None:
+                self._oldest = self._clock()
+            if len(self._messages) >= self._max_rows:
+                await self.hand_off()
 
     async def add_session(self, session: SessionRow) -> None:
         """A session snapshot with no message of its own; written with the next batch."""

@@ -106,3 +106,37 @@ async def test_a_batch_stored_in_two_transactions_keeps_its_sessions_with_each(
     await writer.close()
     await resolver.close()
     assert Writes.seen == [(2, {sid: 2}), (1, {sid: 3})]
+
+
+async def test_a_session_state_goes_to_the_local_store_when_it_leaves_the_cache(
+        database: str) -> None:
+    """The state cache writes a state to the table only when it lets it go; the session then
+    goes on from the table, counted right."""
+    with psycopg.connect(database, autocommit=True) as conn:
+        key = applications.add(conn, "site")
+
+    async def release(tokens: list[object]) -> None:
+        pass
+
+    writer, resolver, recall = Writer(database), AppResolver(database), Recall(database)
+    table: dict[bytes, bytes] = {}
+    ingest = Ingest(policy=Policy(), apps=resolver, max_states=2,
+                    sink=BatchSink(writer, release=release, max_rows=100, max_wait=60),
+                    sessions=table, recall=recall)
+    a, b, c = (message(o, key) for o in range(3))
+    try:
+        await ingest.handle_batch([(a, 0), (b, 1)])
+        assert table == {}  # both still cached
+        await ingest.handle_batch([(c, 2)])
+        assert list(table) == [a.key]  # the least recently used went to the store
+        again = Record("events", 0, 3, a.key, a.value.replace(b'"path":"/"', b'"path":"/2"'),
+                       a.headers, None)
+        await ingest.handle_batch([(again, 3)])
+        await ingest.sink.flush()
+    finally:
+        await writer.close()
+        await resolver.close()
+        await recall.close()
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT event_count, exit_page FROM sessions WHERE session_id = %s",
+                            (a.key.decode(),)).fetchone() == (2, "/2")
