@@ -4,8 +4,10 @@
 
 The worker's app class and Faust settings (`streams.app.app_options`, same faust version) with a
 memory store, reading `EYE_TOPIC` in the consumer group `EYE_CONSUMER_GROUP`. The agent counts
-messages; at the N-th it writes the seconds from the first to FILE as JSON. Start-up, the join
-of the group and the first fetch are left out.
+the events of its stream, which get there Faust's way, one at a time (the worker's agent takes
+its topic in lists from an inbox instead: streams/delivery.py). At the N-th it writes the
+seconds from the first to FILE as JSON. Start-up, the join of the group and the first fetch are
+left out.
 """
 
 from __future__ import annotations

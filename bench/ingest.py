@@ -154,8 +154,22 @@ def wait_rows(p: Pipeline, n: int, timeout: float) -> None:
         time.sleep(0.5)
 
 
+def end_to_end(p: Pipeline, items: list[load.Planned]) -> dict[str, Any]:
+    """Start the worker on the filled topic and time it from its first batch's commit to its
+    last's."""
+    n = len(items)
+    p.worker.start(timeout=120)
+    wait_rows(p, n, timeout=max(1800.0, n / 100))
+    span, in_first = commit_span(p.settings.dsn)
+    errors = check_errors(p, load.expected_errors(items))
+    return {"seconds": span, "events_per_s": (n - in_first) / span, "first_batch": in_first,
+            "errors": errors, "broken_sent": load.expected_errors(items),
+            "worker_rss_mb": p.worker.rss_bytes() / 2**20}
+
+
 def throughput(bootstrap: str, admin: str, items: list[load.Planned]) -> dict[str, Any]:
-    """Steps 1 and 3: one filled topic, read by the ceiling agent and then by the worker."""
+    """Steps 1 and 3: one filled topic, read by the ceiling agent and then by the worker; and
+    the worker again on a topic of its own with the rollup triggers off, for their cost."""
     n = len(items)
     with pipeline(bootstrap, admin) as p:
         started = time.perf_counter()
@@ -169,15 +183,16 @@ def throughput(bootstrap: str, admin: str, items: list[load.Planned]) -> dict[st
         shutil.rmtree(agent.state_dir, ignore_errors=True)
         print(f"ceiling (Faust agent that only counts): {top['events_per_s']:,.0f} events/s",
               flush=True)
-        p.worker.start(timeout=120)
-        wait_rows(p, n, timeout=max(1800.0, n / 100))
-        span, in_first = commit_span(p.settings.dsn)
-        errors = check_errors(p, load.expected_errors(items))
-        e2e = {"seconds": span, "events_per_s": (n - in_first) / span, "first_batch": in_first,
-               "errors": errors, "broken_sent": load.expected_errors(items),
-               "worker_rss_mb": p.worker.rss_bytes() / 2**20}
+        e2e = end_to_end(p, items)
         print(f"end to end: {e2e['events_per_s']:,.0f} events/s", flush=True)
-    return {"produce_events_per_s": n / produce_s, "ceiling": top, "end_to_end": e2e}
+    with pipeline(bootstrap, admin) as p:
+        load.prefill(bootstrap, p.settings.topic, p.app_key, items)
+        with psycopg.connect(p.settings.dsn, autocommit=True) as conn:
+            conn.execute("ALTER TABLE events DISABLE TRIGGER events_rollup_insert")
+        bare = end_to_end(p, items)
+        print(f"end to end without rollups: {bare['events_per_s']:,.0f} events/s", flush=True)
+    return {"produce_events_per_s": n / produce_s, "ceiling": top, "end_to_end": e2e,
+            "end_to_end_without_rollups": bare}
 
 
 def steady(bootstrap: str, admin: str, rate: float, seconds: float,
@@ -220,6 +235,7 @@ def report(args: argparse.Namespace, copy_s: float, tp: dict[str, Any],
     n = args.events
     copy_rate = n / copy_s
     top, e2e = tp["ceiling"]["events_per_s"], tp["end_to_end"]["events_per_s"]
+    bare = tp["end_to_end_without_rollups"]["events_per_s"]
     results = {"events": n, "sessions": args.sessions,
                "copy_limit": {"seconds": copy_s, "events_per_s": copy_rate}, **tp,
                "end_to_end_over_ceiling": e2e / top, "end_to_end_over_copy": e2e / copy_rate,
@@ -232,6 +248,8 @@ def report(args: argparse.Namespace, copy_s: float, tp: dict[str, Any],
              ("end to end (filled topic → worker → PostgreSQL)",
               f"{e2e:,.0f} events/s ({e['seconds']:.1f} s)"),
              ("end to end ÷ ceiling (target ≥ 0.6)", f"{e2e / top:.2f}"),
+             ("end to end without the rollups' triggers (their cost)",
+              f"{bare:,.0f} events/s (with them: {e2e / bare:.2f} of it)"),
              ("end to end ÷ COPY", f"{e2e / copy_rate:.2f}")]
     for r in fresh:
         v, w, limit = r["visible"], r["worker_histogram"], r["drain_limit_seconds"]
