@@ -127,8 +127,6 @@ class Writer:
             await ensure_months(conn, months)
             self._months |= months
         async with conn.transaction():
-            duplicates = await self._insert_events(conn, batch.events)
-            await self._insert_errors(conn, batch.errors + duplicates)
             if batch.sessions:
                 async with conn.cursor().copy(
                         f"COPY sessions_in ({_SESSION_COLUMNS}) FROM STDIN (FORMAT BINARY)") as cp:
@@ -139,6 +137,10 @@ class Writer:
                                             s.pageviews, s.entry_page, s.exit_page, s.bounce,
                                             s.state))
                 await conn.execute(_UPSERT_SESSIONS)
+            # The events after the sessions: their insert updates the rollups, whose rows every
+            # worker's batch of the same hour updates too, and a row stays locked until commit.
+            duplicates = await self._insert_events(conn, batch.events)
+            await self._insert_errors(conn, batch.errors + duplicates)
             for i in batch.incidents:
                 await conn.execute("INSERT INTO incidents (kind, detail, started_at, ended_at, "
                                    "attempts) VALUES (%s, %s, %s, %s, %s)",

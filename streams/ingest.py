@@ -122,13 +122,12 @@ class Ingest:
         unknown_ids = list({eid for j in events
                             if (eid := j.outcome.event_id) is not None  # type: ignore[union-attr]
                             and eid.int not in self._first_reads})
-        states, unchecked = self._local_states(events)
+        states, placed, unchecked = self._local_states(events)
         first_reads, stored = await self.recall.both(unknown_ids, list(unchecked))
         self._drop_duplicates(events, first_reads)
         self._take_stored(states, unchecked, stored)
-        last: dict[str, int] = {}  # session id -> the index of its last event in this batch
         held = []
-        for i, j in enumerate(judged):
+        for j in judged:
             session: Session | None = None
             row: EventRow | ErrorRow
             try:
@@ -138,18 +137,19 @@ class Ingest:
                     # the batch's rows in two transactions, and each must hold its sessions.
                     session = states[j.outcome.session_id]
                     row = rows.event_row(j.outcome, j.src, j.app_id)
-                    last[j.outcome.session_id] = i
                 else:
                     row = rows.error_row(j.outcome, j.src, j.app_id, j.app_key)
             except Exception as exc:  # one message's surprise must not stop its partition
                 row = self._internal_error(j, exc)
             held.append((row, j.token, session))
         await self.sink.add_all(held)
+        # Every state the batch met is cached, not only those its events moved: one taken from
+        # the database for a session whose only event here was a duplicate is the session's
+        # state from now on, and the database is not asked again in this generation.
         evicted = []
-        for sid, i in last.items():
-            state = states[sid]
+        for sid, state in states.items():
             if state is not None:
-                evicted += self._remember_state((judged[i].message.partition, sid), state)
+                evicted += self._remember_state((placed[sid], sid), state)
         if evicted:
             self.local.put_many(evicted)
 
@@ -240,11 +240,12 @@ class Ingest:
                 j.outcome = Rejection(Reason.DUPLICATE_EVENT, f"event_id {eid}: already read "
                                       f"at partition:offset {first[0]}:{first[1]}")
 
-    def _local_states(self, events: list[_Judged]
-                      ) -> tuple[dict[str, Session | None], dict[str, tuple[int, int]]]:
-        """Each session's local state, and those not checked against the stored one in this
-        generation: session id -> (partition, generation)."""
+    def _local_states(self, events: list[_Judged]) -> tuple[
+            dict[str, Session | None], dict[str, int], dict[str, tuple[int, int]]]:
+        """Each session's local state, its partition, and the sessions not checked against the
+        stored state in this generation: session id -> (partition, generation)."""
         states: dict[str, Session | None] = {}
+        placed: dict[str, int] = {}
         unchecked: dict[str, tuple[int, int]] = {}
         for j in events:
             sid = j.outcome.session_id  # type: ignore[union-attr]
@@ -255,11 +256,11 @@ class Ingest:
             if state is None:
                 raw = self.local.get(sid.encode(), j.message)
                 state = Session.from_bytes(raw) if raw is not None else None
-            states[sid] = state
+            states[sid], placed[sid] = state, p
             generation = getattr(j.token, "generation", 0)
             if self._checked.get((p, sid)) != generation:
                 unchecked[sid] = (p, generation)
-        return states, unchecked
+        return states, placed, unchecked
 
     def _take_stored(self, states: dict[str, Session | None],
                      unchecked: dict[str, tuple[int, int]], stored: dict[str, bytes]) -> None:

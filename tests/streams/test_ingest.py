@@ -140,3 +140,47 @@ async def test_a_session_state_goes_to_the_local_store_when_it_leaves_the_cache(
     with psycopg.connect(database) as conn:
         assert conn.execute("SELECT event_count, exit_page FROM sessions WHERE session_id = %s",
                             (a.key.decode(),)).fetchone() == (2, "/2")
+
+
+async def test_a_session_met_first_through_a_duplicate_keeps_its_stored_state(
+        database: str) -> None:
+    """A worker with nothing local (after a restart) takes a session's state from the database
+    the first time it meets the session. When that first meeting is a duplicate event, which
+    moves nothing, the state taken must still be kept: the next event builds on it, not on
+    nothing (seen in the soak: sessions restarted from scratch after a kill -9)."""
+    with psycopg.connect(database, autocommit=True) as conn:
+        key = applications.add(conn, "site")
+
+    async def release(tokens: list[object]) -> None:
+        pass
+
+    sid, ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(3)]
+
+    def record(offset: int, event_id: str, path: str) -> Record:
+        value = orjson.dumps({"session_id": sid, "category": "page interaction",
+                              "name": "pageview", "data": {"host": "h", "path": path},
+                              "event_id": event_id, "timestamp": datetime.now(UTC).isoformat()})
+        return Record("events", 0, offset, sid.encode(), value,
+                      [("eye-app-key", key.encode())], None)
+
+    async def worker(batches: list[list[Record]]) -> None:
+        writer, resolver, recall = Writer(database), AppResolver(database), Recall(database)
+        ingest = Ingest(policy=Policy(), apps=resolver,
+                        sink=BatchSink(writer, release=release, max_rows=100, max_wait=60),
+                        sessions={}, recall=recall)
+        try:
+            for batch in batches:
+                await ingest.handle_batch([(m, m.offset) for m in batch])
+            await ingest.sink.flush()
+        finally:
+            await writer.close()
+            await resolver.close()
+            await recall.close()
+
+    await worker([[record(0, ids[0], "/a"), record(1, ids[1], "/b")]])
+    # A new worker: its first batch holds only a copy of the first event, its second a new one.
+    await worker([[record(2, ids[0], "/a")], [record(3, ids[2], "/c")]])
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT event_count, entry_page, exit_page FROM sessions").fetchall() \
+            == [(3, "/a", "/c")]
+        assert conn.execute("SELECT reason FROM errors").fetchall() == [("duplicate_event",)]
