@@ -19,8 +19,8 @@ TOP_PAGES = ("query($f: DateTime!, $t: DateTime!) { "
                         for i in range(20)) + " }")
 
 
-async def test_a_token_s_burst_does_not_hold_up_another_token(
-        database: str, settings: Settings, api_token: str, server_with: object) -> None:
+def _fill(database: str, n: int) -> None:
+    """`n` page views in January 2022, a second apart, in 1,000 sessions."""
     start = at("2022-01-01 00:00:00")
     with psycopg.connect(database, autocommit=True) as conn:
         ensure_months_sync(conn, {month_of(start)})
@@ -29,7 +29,12 @@ async def test_a_token_s_burst_does_not_hold_up_another_token(
                         SELECT gen_random_uuid(), 's' || (i %% 1000), 'page interaction',
                                'pageview', jsonb_build_object('path', '/' || (i %% 50)),
                                %s + i * interval '1 second', %s, 0, i
-                        FROM generate_series(1, 30000) i""", (start, start))
+                        FROM generate_series(1, %s) i""", (start, start, n))
+
+
+async def test_a_token_s_burst_does_not_hold_up_another_token(
+        database: str, settings: Settings, api_token: str, server_with: object) -> None:
+    _fill(database, 30000)
     client: TestClient = await server_with(  # type: ignore[operator]
         settings, api_pool_size=2, api_token_concurrency=1)
     burst = client_gql(client, api_token)
@@ -49,3 +54,31 @@ async def test_a_token_s_burst_does_not_hold_up_another_token(
     # 80 statements of the burst took turns on one connection; the other token's two (its
     # token check and its query) did not wait for them.
     assert waited < burst_took / 4, (waited, burst_took)
+
+
+async def test_heavy_requests_leave_light_ones_the_reserved_connections(
+        database: str, settings: Settings, server_with: object) -> None:
+    # Three tokens of aggregates (topPages) may hold 12 statements at once, more than the pool:
+    # without a lane of their own they took every connection and a light request of a fourth
+    # token waited in the pool's queue behind theirs, for its token check and for its query.
+    _fill(database, 30000)
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_pool_size=3, api_pool_reserved=1, api_token_concurrency=4)
+    heavy = [client_gql(client, _token(database, admin=False)) for _ in range(3)]
+    light = client_gql(client, _token(database, admin=False))
+    window = {"f": "2022-01-01", "t": "2022-02-01"}
+    assert await light('{ session(id: "s1") { sessionId } }') == {"data": {"session": None}}
+
+    started = time.monotonic()
+    flood = asyncio.gather(*(ask(TOP_PAGES, window) for ask in heavy for _ in range(2)))
+    await asyncio.sleep(0.3)  # the heavy statements hold the connections and queue by now
+    asked = time.monotonic()
+    body = await light('{ session(id: "s1") { sessionId } }')
+    waited = time.monotonic() - asked
+    answers = await flood
+    flood_took = time.monotonic() - started
+    assert body == {"data": {"session": None}}
+    assert all("errors" not in a for a in answers)
+    # 120 statements over two connections; the light request's two (its token check and its
+    # query) took the reserved one.
+    assert waited < flood_took / 20, (waited, flood_took)
