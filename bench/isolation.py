@@ -7,7 +7,8 @@
 A fresh database (bench.ingest's pipeline: topics, a registered app, a worker) is preloaded with
 `--events` events generated inside PostgreSQL (bench.api_bench.generate: sessions of 10 spread
 over `--days` days from 2024-01-01, 70% page views) and a twentieth as many rejected messages.
-`eye api` runs in a process of its own with the default settings; the clients in another, with
+`eye api` runs in a process of its own with the default settings (`--api-setting` changes
+some); the clients in another, with
 asyncio and one aiohttp session each; bench.load's SDK-shaped traffic is sent to the worker at
 `--rate` events/s throughout, from this process.
 
@@ -235,6 +236,13 @@ def preload(dsn: str, events: int, days: int) -> int:
     return max(events // EVENTS_PER_SESSION, 1)
 
 
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -271,7 +279,7 @@ def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessi
     try:
         while result is None:
             if cpu_at is None and time.monotonic() - started >= args.warmup:
-                cpu_at = (time.monotonic(), _cpu_seconds(api_pid))
+                cpu_at = (time.monotonic(), _cpu_seconds(api_pid), _machine_busy())
             for _ in range(max(int(args.rate / 20), 1)):
                 pacer.wait()
                 sender.send(items[at % len(items)])
@@ -285,15 +293,18 @@ def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessi
                 if not child.is_alive():
                     raise RuntimeError(f"the clients' process exited ({child.exitcode})")
         elapsed = time.monotonic() - started
-        cpu = None
+        cpu = busy = None
         if cpu_at is not None:
             cpu = (_cpu_seconds(api_pid) - cpu_at[1]) / (time.monotonic() - cpu_at[0])
+            now_busy = _machine_busy()
+            busy = (now_busy[0] - cpu_at[2][0]) / max(now_busy[1] - cpu_at[2][1], 1)
     finally:
         child.join(30)
         if child.is_alive():
             child.kill()
     return {"clients": len(specs), "kinds": result, "sent_events_per_s": round(sent / elapsed),
-            "api_cpu_share": None if cpu is None else round(cpu, 2)}, at
+            "api_cpu_share": None if cpu is None else round(cpu, 2),
+            "machine_busy_share": None if busy is None else round(busy, 2)}, at
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -309,7 +320,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with psycopg.connect(p.settings.dsn, autocommit=True) as conn:
             tokens = [store_tokens.add(conn, f"bench-{i}") for i in range(n_tokens)]
         port = free_port()
-        api = _start_api(settings_env(p.settings), STATE / f"api-isolation-{port}.log", port)
+        env = settings_env(p.settings)
+        env.update(dict(s.split("=", 1) for s in args.api_setting))
+        api = _start_api(env, STATE / f"api-isolation-{port}.log", port)
         url = f"http://127.0.0.1:{port}/graphql"
         try:
             p.worker.start(timeout=120)
@@ -339,6 +352,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "expensive_clients": args.expensive, "cheap_tokens": args.cheap_tokens,
             "expensive_tokens": args.expensive_tokens, "think_seconds": args.think,
             "rate": args.rate, "seconds": args.seconds, "warmup_seconds": args.warmup,
+            "api_settings": args.api_setting,
             "ingested_during_run": int(stored[0]) if stored else 0,
             "session_p95_ms": {"baseline": base, "mixed": mixed,
                                "ratio": None if not base or mixed is None
@@ -367,8 +381,10 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> Path:
         ("ratio mix ÷ baseline", "–" if s["ratio"] is None else f"{s['ratio']:.2f}"),
     ]
     for name, ph in r["phases"].items():
-        table.append((f"{name}: events/s sent (asked {r['rate']:,.0f}); API process CPU",
-                      f"{ph['sent_events_per_s']:,}; {ph['api_cpu_share']} of a core"))
+        table.append((f"{name}: events/s sent (asked {r['rate']:,.0f}); API process CPU; "
+                      "machine CPU busy",
+                      f"{ph['sent_events_per_s']:,}; {ph['api_cpu_share']} of a core; "
+                      f"{ph['machine_busy_share']:.0%} of all cores"))
         for kind, k in ph["kinds"].items():
             lat = k["latency_ms"]
             codes = ", ".join(f"{c} {n}" for c, n in k["codes"].items())
@@ -402,11 +418,16 @@ def main() -> None:
                     help="sessions active at once in the ingested load")
     ap.add_argument("--events", type=int, default=500_000, help="events preloaded")
     ap.add_argument("--days", type=int, default=365, help="days the preloaded events span")
+    ap.add_argument("--api-setting", action="append", default=[], metavar="EYE_NAME=VALUE",
+                    help="a setting for the API process (repeatable), e.g. "
+                         "EYE_API_POOL_RESERVED=4; the defaults otherwise")
     ap.add_argument("--out", type=Path, default=None,
                     help="write PATH.md and PATH.json instead of bench/results/isolation.*")
     args = ap.parse_args()
     if args.expensive is None:
         args.expensive = args.clients // 5
+    if any("=" not in s or not s.startswith("EYE_") for s in args.api_setting):
+        ap.error("--api-setting takes EYE_NAME=VALUE")
     if not 0 <= args.expensive < args.clients:
         ap.error("--expensive must leave at least one cheap client")
     STATE.mkdir(parents=True, exist_ok=True)
