@@ -34,6 +34,7 @@ from eye.ttlcache import TtlCache
 from graphql_api.auth import TOKEN_CACHE, authenticate
 from graphql_api.context import Context
 from graphql_api.errors import ApiError, BodyTooLarge, entry, format_error
+from graphql_api.executor import SlicingExecutor
 from graphql_api.gate import RequestConnections, TokenGates
 from graphql_api.schema import load_schema
 from store.tokens import Token
@@ -143,7 +144,8 @@ async def _run(request: web.Request, token: Token, params: dict[str, Any], *, me
                               settings.api_max_statements, lane)
     context = Context(pool=pool, settings=settings, token=token)
     result = execute_query(schema, document, variable_values=variables,
-                           operation_name=operation_name, context_value=context)
+                           operation_name=operation_name, context_value=context,
+                           executor_class=SlicingExecutor)
     if not isinstance(result, ExecutionResult):
         result = await result
     body: dict[str, Any] = {"data": result.data}
