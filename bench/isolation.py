@@ -420,7 +420,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365, help="days the preloaded events span")
     ap.add_argument("--api-setting", action="append", default=[], metavar="EYE_NAME=VALUE",
                     help="a setting for the API process (repeatable), e.g. "
-                         "EYE_API_POOL_RESERVED=4; the defaults otherwise")
+                         "EYE_API_HEAVY_CONCURRENCY=1; the defaults otherwise")
     ap.add_argument("--out", type=Path, default=None,
                     help="write PATH.md and PATH.json instead of bench/results/isolation.*")
     args = ap.parse_args()

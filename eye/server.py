@@ -38,7 +38,9 @@ def create_server(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
 
     async def pool(app: web.Application) -> AsyncIterator[None]:
-        app[POOL] = await open_pool(settings.dsn, max_size=settings.api_pool_size)
+        app[POOL] = await open_pool(settings.dsn, max_size=settings.api_pool_size,
+                                    server_settings={"max_parallel_workers_per_gather":
+                                                     str(settings.api_parallel_workers)})
         yield
         await app[POOL].close()
 

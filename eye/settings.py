@@ -78,14 +78,20 @@ class Settings(BaseSettings):
     api_token_concurrency: int = Field(4, ge=1, description="statements of one token that hold "
                                        "a pool connection at once; keep it below api_pool_size")
     # Heavy requests (an aggregate such as eventCounts or topPages, or more statements or
-    # objects than below) share api_pool_size - api_pool_reserved connections: however many
-    # tokens send them, the reserved ones stay for light requests (a session, a page of events).
-    api_pool_reserved: int = Field(2, ge=0, description="pool connections heavy requests may "
-                                   "not use; keep it below api_pool_size")
+    # objects than below) hold at most this many connections, however many tokens send them:
+    # the others stay for light requests (a session, a page of events), and aggregates, each
+    # one core of PostgreSQL's while it runs, leave it cores for the rest.
+    api_heavy_concurrency: int = Field(2, ge=1, description="statements of heavy requests that "
+                                       "hold a pool connection at once, over all tokens; below "
+                                       "api_pool_size")
     api_light_max_statements: int = Field(2, ge=0, description="statements a light request may "
                                           "run (a session and its events: 2)")
     api_light_max_cost: int = Field(1100, ge=0, description="objects a light request may "
                                     "produce (a session and its events: 1,001)")
+    # PostgreSQL's parallel query gives one aggregate two more processes by default: under
+    # many clients that only lets one request take every core.
+    api_parallel_workers: int = Field(0, ge=0, description="parallel workers one API statement "
+                                      "may use (max_parallel_workers_per_gather)")
     # Each request's token check would otherwise take a pool connection of its own.
     api_token_cache_seconds: float = Field(5.0, ge=0, description="how long a token's check is "
                                            "trusted: a revoked token is refused within this; "
@@ -147,10 +153,11 @@ class Settings(BaseSettings):
         "*", description="comma-separated origins that may POST from a browser, or *")
 
     @model_validator(mode="after")
-    def _reserve_below_pool(self) -> Settings:
-        if self.api_pool_reserved >= self.api_pool_size:
-            raise ValueError(f"api_pool_reserved ({self.api_pool_reserved}) must be below "
-                             f"api_pool_size ({self.api_pool_size}): heavy requests need one")
+    def _heavy_below_pool(self) -> Settings:
+        if self.api_heavy_concurrency >= self.api_pool_size:
+            raise ValueError(f"api_heavy_concurrency ({self.api_heavy_concurrency}) must be "
+                             f"below api_pool_size ({self.api_pool_size}): light requests need "
+                             "the rest")
         return self
 
     @field_validator("max_clock_skew", "max_event_age", "dedup_window", mode="before")

@@ -4,8 +4,8 @@ number of statements.
 The pool is shared by every client; without a share, one token's requests (or one request's
 aliases, which run at once) could hold every connection while others wait, authentication
 included. Shares per token are not enough: a few tokens of aggregates fill the pool together.
-So heavy requests (limits.is_light) also pass a lane of api_pool_size - api_pool_reserved
-places, and the reserved connections stay for light ones. A request's resolvers take
+So heavy requests (limits.is_light) also pass a lane of api_heavy_concurrency places, and the
+other connections stay for light ones. A request's resolvers take
 connections through `RequestConnections`, which waits for a place in its token's gate (and the
 heavy lane, for a heavy request) and counts the statements against the request's budget.
 """

@@ -210,8 +210,7 @@ def add_routes(app: web.Application) -> None:
     app[SCHEMA] = load_schema()
     settings = app[SETTINGS]
     app[GATES] = TokenGates(settings.api_token_concurrency)
-    app[HEAVY_LANE] = asyncio.Semaphore(max(settings.api_pool_size - settings.api_pool_reserved,
-                                            1))
+    app[HEAVY_LANE] = asyncio.Semaphore(settings.api_heavy_concurrency)
     app[TOKEN_CACHE] = TtlCache(settings.api_token_cache_seconds, max_entries=10_000)
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
