@@ -190,22 +190,32 @@ async def _clients(url: str, specs: list[tuple[str, tuple[str, ...], tuple[float
                             "outcomes": defaultdict(Counter), "codes": defaultdict(Counter)}
     now = time.monotonic()
     counted_from, until = now + warmup, now + warmup + seconds
+    lags: list[float] = []
+
+    async def lag() -> None:
+        """How late this process's loop wakes: when it is late, so are the clients' timings."""
+        while time.monotonic() < until:
+            asked = time.monotonic()
+            await asyncio.sleep(0.01)
+            if asked >= counted_from:
+                lags.append(time.monotonic() - asked - 0.01)
     # One connection per client, as separate programs would have.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
                                      timeout=aiohttp.ClientTimeout(total=120)) as session:
-        await asyncio.gather(*(
+        await asyncio.gather(lag(), *(
             _client(session, url, token, kinds, weights,
                     Asker(sessions, days, random.Random(seed * 1000 + i)), think,
                     counted_from, until, sink)
             for i, (token, kinds, weights) in enumerate(specs)))
     kinds = sorted(set(sink["latencies"]) | set(sink["outcomes"]))
-    return {k: {"requests": sum(sink["outcomes"][k].values()),
+    loop_lag = {q: None if v is None else round(v * 1000, 1) for q, v in percentiles(lags).items()}
+    return {"client_loop_lag_ms": loop_lag, "kinds": {k: {"requests": sum(sink["outcomes"][k].values()),
                 "per_second": round(sum(sink["outcomes"][k].values()) / seconds, 1),
                 **{o: sink["outcomes"][k][o] for o in ("ok", "refused", "failed")},
                 "codes": dict(sink["codes"][k]),
                 "latency_ms": {q: None if v is None else round(v * 1000, 1)
                                for q, v in percentiles(sink["latencies"][k]).items()}}
-            for k in kinds}
+            for k in kinds}}
 
 
 def _client_process(out: mp.Queue, *args: Any) -> None:
@@ -302,7 +312,9 @@ def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessi
         child.join(30)
         if child.is_alive():
             child.kill()
-    return {"clients": len(specs), "kinds": result, "sent_events_per_s": round(sent / elapsed),
+    return {"clients": len(specs), "kinds": result["kinds"],
+            "client_loop_lag_ms": result["client_loop_lag_ms"],
+            "sent_events_per_s": round(sent / elapsed),
             "api_cpu_share": None if cpu is None else round(cpu, 2),
             "machine_busy_share": None if busy is None else round(busy, 2)}, at
 
@@ -385,6 +397,9 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> Path:
                       "machine CPU busy",
                       f"{ph['sent_events_per_s']:,}; {ph['api_cpu_share']} of a core; "
                       f"{ph['machine_busy_share']:.0%} of all cores"))
+        lag = ph["client_loop_lag_ms"]
+        table.append((f"{name}: the clients' own loop late by p50 / p99 / max ms",
+                      " / ".join(_ms(lag[q]) for q in ("p50", "p99", "max"))))
         for kind, k in ph["kinds"].items():
             lat = k["latency_ms"]
             codes = ", ".join(f"{c} {n}" for c, n in k["codes"].items())
@@ -409,7 +424,7 @@ def main() -> None:
     ap.add_argument("--cheap-tokens", type=int, default=5, help="tokens the cheap clients use")
     ap.add_argument("--expensive-tokens", type=int, default=3,
                     help="tokens the expensive clients use")
-    ap.add_argument("--think", type=float, default=0.1,
+    ap.add_argument("--think", type=float, default=0.5,
                     help="mean seconds a client waits between an answer and its next request")
     ap.add_argument("--seconds", type=float, default=60.0, help="measured, per phase")
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds before each phase counts")
