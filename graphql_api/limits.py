@@ -105,6 +105,17 @@ def _directive_args(field_def: Any, name: str) -> dict[str, Any] | None:
     return None
 
 
+def _given(args: dict[str, Any], paths: Any) -> bool:
+    """Whether any of the dotted `paths` (`filter.sessionId`) names an argument given."""
+    for path in paths:
+        value: Any = args
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            return True
+    return False
+
+
 def _field_def(parent: GraphQLObjectType, name: str) -> GraphQLField:
     if name == "__typename":
         return TypeNameMetaFieldDef
@@ -177,7 +188,9 @@ def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
             statement = _directive_args(field_def, "statement")
             if statement is not None and via not in (statement.get("prefetchedBy") or ()):
                 found["statements"] += multiplier
-                if statement.get("aggregate"):
+                if statement.get("aggregate") or _given(
+                        get_argument_values(field_def, sel, variables),
+                        statement.get("aggregateWith") or ()):
                     found["aggregates"] += multiplier
             spec = _directive_args(field_def, "listSize") or {}
             slice_size = None

@@ -147,6 +147,9 @@ def test_light_and_heavy_requests() -> None:
     assert not light('{ eventCounts(from: "2024-01-01", to: "2024-02-01", bucket: DAY) '
                      "{ count } }")
     assert not light("{ errorCounts { reason count } }")
+    # A page of errors is light, unless it looks for a session in the payloads (a scan).
+    assert light('{ errors(filter: {reason: "x"}, first: 100) { nodes { id } } }')
+    assert not light('{ errors(filter: {sessionId: "s"}, first: 10) { nodes { id } } }')
     # More statements, or more objects, than a session and its events.
     assert not light('{ a: session(id: "a") { sessionId } b: session(id: "b") { sessionId } '
                      'c: session(id: "c") { sessionId } }')
