@@ -62,7 +62,9 @@ class RequestConnections:
                                 f"the request ran its {self.budget} database statements",
                                 limit=self.budget)
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self._gate)
+            # The lane before the gate: a heavy statement waiting for its turn holds none of its
+            # token's places, so the token's light requests pass its queued aggregates.
             if self._lane is not None:
                 await stack.enter_async_context(self._lane)
+            await stack.enter_async_context(self._gate)
             yield await stack.enter_async_context(self._pool.connection())

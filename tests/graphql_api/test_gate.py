@@ -91,3 +91,28 @@ async def test_api_statements_run_without_parallel_workers(api: TestClient) -> N
     async with api.server.app[POOL].connection() as conn:
         cur = await conn.execute("SELECT current_setting('max_parallel_workers_per_gather')")
         assert await cur.fetchone() == ("0",)
+
+
+async def test_a_token_s_light_request_does_not_wait_for_its_own_queued_aggregates(
+        database: str, settings: Settings, api_token: str, server_with: object) -> None:
+    # A dashboard's token asks for aggregates and sessions at once. Its aggregates queued for
+    # the heavy lane while holding the places of the token's gate, so its session waited for
+    # all of them.
+    _fill(database, 30000)
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_pool_size=4, api_heavy_concurrency=1, api_token_concurrency=2)
+    ask = client_gql(client, api_token)
+    window = {"f": "2022-01-01", "t": "2022-02-01"}
+    assert await ask('{ session(id: "s1") { sessionId } }') == {"data": {"session": None}}
+
+    started = time.monotonic()
+    flood = asyncio.gather(*(ask(TOP_PAGES, window) for _ in range(3)))
+    await asyncio.sleep(0.3)
+    asked = time.monotonic()
+    body = await ask('{ session(id: "s1") { sessionId } }')
+    waited = time.monotonic() - asked
+    answers = await flood
+    flood_took = time.monotonic() - started
+    assert body == {"data": {"session": None}}
+    assert all("errors" not in a for a in answers)
+    assert waited < flood_took / 5, (waited, flood_took)
