@@ -13,7 +13,8 @@ asyncio and one aiohttp session each; bench.load's SDK-shaped traffic is sent to
 `--rate` events/s throughout, from this process.
 
 Clients are closed loops: each sends a request, reads the answer, waits a random think time
-(exponential, mean `--think` seconds) and sends the next. Most are cheap (`session(id)` with its
+(exponential, mean `--think` seconds, `--expensive-think` for the expensive clients) and sends
+the next. Most are cheap (`session(id)` with its
 events, 70% of their requests; the first page of a category in a day, 30%), spread over
 `--cheap-tokens` tokens. `--expensive` of them (a fifth) ask expensive questions over
 `--expensive-tokens` tokens, each client one kind, in turn: eventCounts over the whole span by
@@ -156,7 +157,7 @@ async def _client(session: aiohttp.ClientSession, url: str, token: str, kinds: t
                   until: float, sink: dict[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {token}", "Accept": GRAPHQL_RESPONSE}
     rnd = asker.rnd
-    await asyncio.sleep(rnd.uniform(0, think))  # the clients do not start in step
+    await asyncio.sleep(rnd.uniform(0, think or 0.1))  # the clients do not start in step
     while time.monotonic() < until:
         kind = rnd.choices(kinds, weights)[0]
         query, variables = asker.next(kind)
@@ -183,8 +184,9 @@ async def _client(session: aiohttp.ClientSession, url: str, token: str, kinds: t
         await asyncio.sleep(rnd.expovariate(1 / think) if think > 0 else 0)
 
 
-async def _clients(url: str, specs: list[tuple[str, tuple[str, ...], tuple[float, ...]]],
-                   sessions: int, days: int, think: float, warmup: float, seconds: float,
+async def _clients(url: str,
+                   specs: list[tuple[str, tuple[str, ...], tuple[float, ...], float]],
+                   sessions: int, days: int, warmup: float, seconds: float,
                    seed: int) -> dict[str, Any]:
     sink: dict[str, Any] = {"latencies": defaultdict(list),
                             "outcomes": defaultdict(Counter), "codes": defaultdict(Counter)}
@@ -206,7 +208,7 @@ async def _clients(url: str, specs: list[tuple[str, tuple[str, ...], tuple[float
             _client(session, url, token, kinds, weights,
                     Asker(sessions, days, random.Random(seed * 1000 + i)), think,
                     counted_from, until, sink)
-            for i, (token, kinds, weights) in enumerate(specs)))
+            for i, (token, kinds, weights, think) in enumerate(specs)))
     kinds = sorted(set(sink["latencies"]) | set(sink["outcomes"]))
     loop_lag = {q: None if v is None else round(v * 1000, 1) for q, v in percentiles(lags).items()}
     return {"client_loop_lag_ms": loop_lag, "kinds": {k: {"requests": sum(sink["outcomes"][k].values()),
@@ -259,13 +261,14 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def client_specs(args: argparse.Namespace, tokens: list[str], with_expensive: bool
-                 ) -> list[tuple[str, tuple[str, ...], tuple[float, ...]]]:
+                 ) -> list[tuple[str, tuple[str, ...], tuple[float, ...], float]]:
     cheap_tokens, expensive_tokens = tokens[:args.cheap_tokens], tokens[args.cheap_tokens:]
     cheap = args.clients - args.expensive
-    specs = [(cheap_tokens[i % len(cheap_tokens)], CHEAP, (0.7, 0.3)) for i in range(cheap)]
+    specs = [(cheap_tokens[i % len(cheap_tokens)], CHEAP, (0.7, 0.3), args.think)
+             for i in range(cheap)]
     if with_expensive:
         specs += [(expensive_tokens[i % len(expensive_tokens)], (EXPENSIVE[i % len(EXPENSIVE)],),
-                   (1.0,)) for i in range(args.expensive)]
+                   (1.0,), args.expensive_think) for i in range(args.expensive)]
     return specs
 
 
@@ -276,7 +279,7 @@ def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessi
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()
     child = ctx.Process(target=_client_process, daemon=True, args=(
-        out, url, specs, sessions, args.days, args.think, args.warmup, args.seconds,
+        out, url, specs, sessions, args.days, args.warmup, args.seconds,
         1))
     print(f"{name}: {len(specs)} clients for {args.warmup:.0f} + {args.seconds:.0f} s",
           flush=True)
@@ -363,6 +366,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "preload_seconds": round(preload_s, 1), "clients": args.clients,
             "expensive_clients": args.expensive, "cheap_tokens": args.cheap_tokens,
             "expensive_tokens": args.expensive_tokens, "think_seconds": args.think,
+            "expensive_think_seconds": args.expensive_think,
             "rate": args.rate, "seconds": args.seconds, "warmup_seconds": args.warmup,
             "api_settings": args.api_setting,
             "ingested_during_run": int(stored[0]) if stored else 0,
@@ -385,7 +389,9 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> Path:
                  f"{r['events'] // 20:,} rejected messages (preloaded in "
                  f"{r['preload_seconds']:.0f} s)"),
         ("clients (expensive)", f"{r['clients']} ({r['expensive_clients']}), think time "
-                                f"{r['think_seconds']} s, {r['cheap_tokens']} cheap tokens, "
+                                f"{r['think_seconds']} s (expensive ones "
+                                f"{r['expensive_think_seconds']} s), {r['cheap_tokens']} cheap "
+                                "tokens, "
                                 f"{r['expensive_tokens']} expensive ones"),
         ("**session(id) p95, mix (target ≤ 20 ms)**",
          f"**{_ms(s['mixed'])} ms** ({'met' if s['met'] else 'not met'})"),
@@ -426,6 +432,8 @@ def main() -> None:
                     help="tokens the expensive clients use")
     ap.add_argument("--think", type=float, default=0.5,
                     help="mean seconds a client waits between an answer and its next request")
+    ap.add_argument("--expensive-think", type=float, default=0.1,
+                    help="the same for the expensive clients: they press harder")
     ap.add_argument("--seconds", type=float, default=60.0, help="measured, per phase")
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds before each phase counts")
     ap.add_argument("--rate", type=float, default=2000.0, help="events per second sent")
