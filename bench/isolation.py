@@ -18,9 +18,10 @@ the next. Most are cheap (`session(id)` with its
 events, 70% of their requests; the first page of a category in a day, 30%), spread over
 `--cheap-tokens` tokens. `--expensive` of them (a fifth) ask expensive questions over
 `--expensive-tokens` tokens, each client one kind, in turn: eventCounts over the whole span by
-day and category and name; topPages over the whole span; a page of errors naming a session (a
-scan of the payloads) with the error counts; deep pagination (pages of 1,000 events, following
-the cursor); twenty aliases of topPages over a month (the alias and statement limits); the
+day and category and name and topPages over the whole span (both read the rollups); a page of
+errors naming a session (a scan of the payloads) with the error counts; deep pagination (pages
+of 1,000 events, following the cursor); twenty aliases of topPages over a month (the alias and
+statement limits); 19 sessions with their events (20 statements, the most allowed); the
 standard introspection query.
 
 Two phases of `--seconds` each, after a warm-up of `--warmup` seconds: the baseline, the cheap
@@ -62,7 +63,7 @@ from eye.processes import settings_env
 TARGET_MS = 20.0
 CHEAP = ("session", "category_page")
 EXPENSIVE = ("event_counts", "top_pages", "errors_page", "deep_pages", "aliases",
-             "introspection")
+             "sessions_events", "introspection")
 CATEGORIES = ("page interaction", "form interaction")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # Refusals: the request-level limits (400 with these codes) and HTTP statuses 4xx.
@@ -90,6 +91,9 @@ DEEP_PAGES = """query($after: String) {
     nodes { id sessionId category name timestamp data } pageInfo { hasNextPage endCursor } } }"""
 ALIASES = ("query($f: DateTime!, $t: DateTime!) { " + " ".join(
     f"p{i}: topPages(from: $f, to: $t, limit: 1) {{ views }}" for i in range(20)) + " }")
+SESSIONS_EVENTS = """query($f: DateTime!) {
+  sessions(filter: {from: $f}, first: 19) {
+    nodes { sessionId eventCount events { name timestamp data } } } }"""
 INTROSPECTION = get_introspection_query(True, True, True, True, True)
 
 
@@ -127,6 +131,9 @@ class Asker:
             month = START + timedelta(days=30 * self.rnd.randrange(max(self.days // 30, 1)))
             return ALIASES, {"f": month.isoformat(),
                              "t": (month + timedelta(days=30)).isoformat()}
+        if kind == "sessions_events":
+            day = START + timedelta(days=self.rnd.randrange(self.days))
+            return SESSIONS_EVENTS, {"f": day.isoformat()}
         if kind == "introspection":
             return INTROSPECTION, {}
         raise ValueError(kind)

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
                                     "run: a field that reads the database, once per object")
     api_token_concurrency: int = Field(4, ge=1, description="statements of one token that hold "
                                        "a pool connection at once; keep it below api_pool_size")
-    # Heavy requests (an aggregate such as eventCounts or topPages, or more statements or
+    # Heavy requests (an aggregate over rows, such as errorCounts, or more statements or
     # objects than below) hold at most this many connections, however many tokens send them:
     # the others stay for light requests (a session, a page of events), and aggregates, each
     # one core of PostgreSQL's while it runs, leave it cores for the rest.

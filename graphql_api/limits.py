@@ -72,7 +72,7 @@ class Measure:
 
 
 def is_light(measure: Measure, limits: Limits) -> bool:
-    """A request the pool's reserved connections are for: no aggregate, at most
+    """A request the connections heavy ones may not hold are for: no aggregate, at most
     light_max_statements statements and light_max_cost objects (a session and its events, a
     page of events). The others are heavy: they share the rest of the pool."""
     return (measure.aggregates == 0 and measure.statements <= limits.light_max_statements
