@@ -8,7 +8,7 @@ A fresh database (bench.ingest's pipeline: topics, a registered app, a worker) i
 `--events` events generated inside PostgreSQL (bench.api_bench.generate: sessions of 10 spread
 over `--days` days from 2024-01-01, 70% page views) and a twentieth as many rejected messages.
 `eye api` runs in a process of its own with the default settings (`--api-setting` changes
-some); the clients in another, with
+some); the cheap clients in another and the expensive ones in a third, with
 asyncio and one aiohttp session each; bench.load's SDK-shaped traffic is sent to the worker at
 `--rate` events/s throughout, from this process.
 
@@ -282,22 +282,31 @@ def client_specs(args: argparse.Namespace, tokens: list[str], with_expensive: bo
 def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessions: int,
           sender: load.Sender, items: list[load.Planned], at: int, api_pid: int
           ) -> tuple[dict[str, Any], int]:
-    """One phase: the clients in a process of their own, the load sent from here meanwhile."""
+    """One phase: the cheap clients in a process of their own, the expensive ones in another
+    (reading their large answers would make the cheap ones' timings late), the load sent from
+    here meanwhile."""
     ctx = mp.get_context("spawn")
-    out: mp.Queue = ctx.Queue()
-    child = ctx.Process(target=_client_process, daemon=True, args=(
-        out, url, specs, sessions, args.days, args.warmup, args.seconds,
-        1))
+    groups = {"cheap": [s for s in specs if s[1] == CHEAP],
+              "expensive": [s for s in specs if s[1] != CHEAP]}
+    outs: dict[str, mp.Queue] = {}
+    children: dict[str, Any] = {}
+    for seed, (group, members) in enumerate(groups.items(), 1):
+        if not members:
+            continue
+        outs[group] = ctx.Queue()
+        children[group] = ctx.Process(target=_client_process, daemon=True, args=(
+            outs[group], url, members, sessions, args.days, args.warmup, args.seconds, seed))
     print(f"{name}: {len(specs)} clients for {args.warmup:.0f} + {args.seconds:.0f} s",
           flush=True)
-    child.start()
+    for child in children.values():
+        child.start()
+    results: dict[str, Any] = {}
     pacer = Pacer(args.rate)
     started = time.monotonic()
     cpu_at = None
     sent = 0
-    result = None
     try:
-        while result is None:
+        while len(results) < len(children):
             if cpu_at is None and time.monotonic() - started >= args.warmup:
                 cpu_at = (time.monotonic(), _cpu_seconds(api_pid), _machine_busy())
             for _ in range(max(int(args.rate / 20), 1)):
@@ -307,11 +316,15 @@ def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessi
                 sent += 1
             sender.known.poll(0)
             sender.unknown.poll(0)
-            try:
-                result = out.get_nowait()
-            except queue.Empty:
-                if not child.is_alive():
-                    raise RuntimeError(f"the clients' process exited ({child.exitcode})")
+            for group, out in outs.items():
+                if group in results:
+                    continue
+                try:
+                    results[group] = out.get_nowait()
+                except queue.Empty:
+                    if not children[group].is_alive():
+                        raise RuntimeError(f"the {group} clients' process exited "
+                                           f"({children[group].exitcode})") from None
         elapsed = time.monotonic() - started
         cpu = busy = None
         if cpu_at is not None:
@@ -319,11 +332,13 @@ def phase(args: argparse.Namespace, name: str, url: str, specs: list[Any], sessi
             now_busy = _machine_busy()
             busy = (now_busy[0] - cpu_at[2][0]) / max(now_busy[1] - cpu_at[2][1], 1)
     finally:
-        child.join(30)
-        if child.is_alive():
-            child.kill()
-    return {"clients": len(specs), "kinds": result["kinds"],
-            "client_loop_lag_ms": result["client_loop_lag_ms"],
+        for child in children.values():
+            child.join(30)
+            if child.is_alive():
+                child.kill()
+    return {"clients": len(specs),
+            "kinds": {k: v for r in results.values() for k, v in sorted(r["kinds"].items())},
+            "client_loop_lag_ms": {g: r["client_loop_lag_ms"] for g, r in results.items()},
             "sent_events_per_s": round(sent / elapsed),
             "api_cpu_share": None if cpu is None else round(cpu, 2),
             "machine_busy_share": None if busy is None else round(busy, 2)}, at
@@ -410,9 +425,9 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> Path:
                       "machine CPU busy",
                       f"{ph['sent_events_per_s']:,}; {ph['api_cpu_share']} of a core; "
                       f"{ph['machine_busy_share']:.0%} of all cores"))
-        lag = ph["client_loop_lag_ms"]
-        table.append((f"{name}: the clients' own loop late by p50 / p99 / max ms",
-                      " / ".join(_ms(lag[q]) for q in ("p50", "p99", "max"))))
+        for group, lag in ph["client_loop_lag_ms"].items():
+            table.append((f"{name}: the {group} clients' own loop late by p50 / p99 / max ms",
+                          " / ".join(_ms(lag[q]) for q in ("p50", "p99", "max"))))
         for kind, k in ph["kinds"].items():
             lat = k["latency_ms"]
             codes = ", ".join(f"{c} {n}" for c, n in k["codes"].items())
