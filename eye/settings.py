@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,6 +77,25 @@ class Settings(BaseSettings):
                                     "run: a field that reads the database, once per object")
     api_token_concurrency: int = Field(4, ge=1, description="statements of one token that hold "
                                        "a pool connection at once; keep it below api_pool_size")
+    # Heavy requests (an aggregate over rows, such as errorCounts, or more statements or
+    # objects than below) hold at most this many connections, however many tokens send them:
+    # the others stay for light requests (a session, a page of events), and aggregates, each
+    # one core of PostgreSQL's while it runs, leave it cores for the rest.
+    api_heavy_concurrency: int = Field(2, ge=1, description="statements of heavy requests that "
+                                       "hold a pool connection at once, over all tokens; below "
+                                       "api_pool_size")
+    api_light_max_statements: int = Field(2, ge=0, description="statements a light request may "
+                                          "run (a session and its events: 2)")
+    api_light_max_cost: int = Field(1100, ge=0, description="objects a light request may "
+                                    "produce (a session and its events: 1,001)")
+    # PostgreSQL's parallel query gives one aggregate two more processes by default: under
+    # many clients that only lets one request take every core.
+    api_parallel_workers: int = Field(0, ge=0, description="parallel workers one API statement "
+                                      "may use (max_parallel_workers_per_gather)")
+    # Each request's token check would otherwise take a pool connection of its own.
+    api_token_cache_seconds: float = Field(5.0, ge=0, description="how long a token's check is "
+                                           "trusted: a revoked token is refused within this; "
+                                           "0 checks every request")
     api_max_cost: int = Field(20000, ge=1, description="objects an operation may produce, "
                               "page sizes multiplied through nesting")
     api_max_body_bytes: int = Field(65536, ge=1)
@@ -132,6 +151,14 @@ class Settings(BaseSettings):
     collector_linger_ms: float = Field(5.0, ge=0)
     collector_cors_origins: str = Field(
         "*", description="comma-separated origins that may POST from a browser, or *")
+
+    @model_validator(mode="after")
+    def _heavy_below_pool(self) -> Settings:
+        if self.api_heavy_concurrency >= self.api_pool_size:
+            raise ValueError(f"api_heavy_concurrency ({self.api_heavy_concurrency}) must be "
+                             f"below api_pool_size ({self.api_pool_size}): light requests need "
+                             "the rest")
+        return self
 
     @field_validator("max_clock_skew", "max_event_age", "dedup_window", mode="before")
     @classmethod

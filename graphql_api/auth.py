@@ -1,14 +1,21 @@
-"""Bearer tokens on the GraphQL routes: who is asking, or a 401 that says what is missing."""
+"""Bearer tokens on the GraphQL routes: who is asking, or a 401 that says what is missing.
+
+A token found active is trusted for api_token_cache_seconds (by its hash; unknown and revoked
+tokens are not remembered), so most requests check it without a pool connection: a revoked
+token is refused within that time.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from eye.web import POOL
+from eye.ttlcache import TtlCache
+from eye.web import POOL, SETTINGS
 from graphql_api.errors import Unauthenticated
 from store import secrets, tokens
 from store.tokens import Token
 
+TOKEN_CACHE = web.AppKey("token_cache", TtlCache[bytes, Token])
 HOW = "create one with `eye tokens add NAME` and send `Authorization: Bearer <token>`"
 
 
@@ -20,8 +27,16 @@ async def authenticate(request: web.Request) -> Token:
     value = value.strip()
     if scheme.lower() != "bearer" or not value:
         raise Unauthenticated(f"the Authorization header is not 'Bearer <token>': {HOW}")
+    cache = request.app[TOKEN_CACHE] if request.app[SETTINGS].api_token_cache_seconds > 0 \
+        else None
+    key = tokens.token_hash(value)
+    kept = cache.get(key) if cache is not None else None
+    if kept is not None and kept[1]:
+        return kept[0]
     async with request.app[POOL].connection() as conn:
         token = await tokens.active(conn, value)
+    if token is not None and cache is not None:
+        cache.put(key, token)
     if token is None:
         hint = secrets.wrong_kind(value, "api token")
         raise Unauthenticated(f"the bearer token is not an API token: {hint}" if hint

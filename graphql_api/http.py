@@ -10,6 +10,7 @@ operation runs, the answer is 200 with `data` and any field errors.
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from typing import Any
 
@@ -29,15 +30,18 @@ from graphql.execution.values import get_variable_values
 
 from eye.web import POOL, SETTINGS
 from graphql_api import graphiql, introspection, limits, media, ws
-from graphql_api.auth import authenticate
+from eye.ttlcache import TtlCache
+from graphql_api.auth import TOKEN_CACHE, authenticate
 from graphql_api.context import Context
 from graphql_api.errors import ApiError, BodyTooLarge, entry, format_error
+from graphql_api.executor import SlicingExecutor
 from graphql_api.gate import RequestConnections, TokenGates
 from graphql_api.schema import load_schema
 from store.tokens import Token
 
 SCHEMA = web.AppKey("schema", GraphQLSchema)
 GATES = web.AppKey("token_gates", TokenGates)
+HEAVY_LANE = web.AppKey("heavy_lane", asyncio.Semaphore)
 
 
 def _api_error(request: web.Request, error: ApiError) -> web.Response:
@@ -83,7 +87,9 @@ def _limits(request: web.Request) -> limits.Limits:
                          max_cost=s.api_max_cost, page_default=s.api_page_default,
                          page_max=s.api_page_max, list_max=s.api_list_max,
                          max_aliases=s.api_max_aliases, max_statements=s.api_max_statements,
-                         max_introspection=s.api_max_introspection_objects)
+                         max_introspection=s.api_max_introspection_objects,
+                         light_max_statements=s.api_light_max_statements,
+                         light_max_cost=s.api_light_max_cost)
 
 
 @lru_cache(maxsize=512)
@@ -133,11 +139,13 @@ async def _run(request: web.Request, token: Token, params: dict[str, Any], *, me
                                                                 variables))
 
     settings = request.app[SETTINGS]
+    lane = None if limits.is_light(measured, bounds) else request.app[HEAVY_LANE]
     pool = RequestConnections(request.app[POOL], request.app[GATES].gate(token.id),
-                              settings.api_max_statements)
+                              settings.api_max_statements, lane)
     context = Context(pool=pool, settings=settings, token=token)
     result = execute_query(schema, document, variable_values=variables,
-                           operation_name=operation_name, context_value=context)
+                           operation_name=operation_name, context_value=context,
+                           executor_class=SlicingExecutor)
     if not isinstance(result, ExecutionResult):
         result = await result
     body: dict[str, Any] = {"data": result.data}
@@ -200,7 +208,10 @@ async def graphql_get(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     app[SCHEMA] = load_schema()
-    app[GATES] = TokenGates(app[SETTINGS].api_token_concurrency)
+    settings = app[SETTINGS]
+    app[GATES] = TokenGates(settings.api_token_concurrency)
+    app[HEAVY_LANE] = asyncio.Semaphore(settings.api_heavy_concurrency)
+    app[TOKEN_CACHE] = TtlCache(settings.api_token_cache_seconds, max_entries=10_000)
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
     graphiql.add_routes(app)

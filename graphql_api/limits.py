@@ -53,18 +53,30 @@ class Limits:
     max_aliases: int = 20
     max_statements: int = 20
     max_introspection: int = 2000
+    light_max_statements: int = 2
+    light_max_cost: int = 1100
 
 
 @dataclass(frozen=True, slots=True)
 class Measure:
     """What the walk found: the deepest nesting, aliases, objects, database statements, and
-    whether the operation only asks about the schema (no field a resolver of ours answers)."""
+    whether the operation only asks about the schema (no field a resolver of ours answers);
+    `aggregates` counts the statements that read a whole range (@statement(aggregate: true))."""
 
     depth: int
     aliases: int
     cost: int
     statements: int
     schema_only: bool
+    aggregates: int = 0
+
+
+def is_light(measure: Measure, limits: Limits) -> bool:
+    """A request the connections heavy ones may not hold are for: no aggregate, at most
+    light_max_statements statements and light_max_cost objects (a session and its events, a
+    page of events). The others are heavy: they share the rest of the pool."""
+    return (measure.aggregates == 0 and measure.statements <= limits.light_max_statements
+            and measure.cost <= limits.light_max_cost)
 
 
 def parse_bounded(query: str, max_tokens: int) -> DocumentNode:
@@ -93,6 +105,17 @@ def _directive_args(field_def: Any, name: str) -> dict[str, Any] | None:
     return None
 
 
+def _given(args: dict[str, Any], paths: Any) -> bool:
+    """Whether any of the dotted `paths` (`filter.sessionId`) names an argument given."""
+    for path in paths:
+        value: Any = args
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            return True
+    return False
+
+
 def _field_def(parent: GraphQLObjectType, name: str) -> GraphQLField:
     if name == "__typename":
         return TypeNameMetaFieldDef
@@ -109,7 +132,8 @@ def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
     depth, aliases, introspection objects, cost, statements."""
     fragments = _fragments(document)
     # Counters shared by the whole walk.
-    found = {"depth": 0, "aliases": 0, "cost": 0, "statements": 0, "fields": 0}
+    found = {"depth": 0, "aliases": 0, "cost": 0, "statements": 0, "fields": 0,
+             "aggregates": 0}
     schema_only = True
 
     # Objects of introspection answers: each counted exactly, up to what is left of the bound.
@@ -164,6 +188,10 @@ def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
             statement = _directive_args(field_def, "statement")
             if statement is not None and via not in (statement.get("prefetchedBy") or ()):
                 found["statements"] += multiplier
+                if statement.get("aggregate") or _given(
+                        get_argument_values(field_def, sel, variables),
+                        statement.get("aggregateWith") or ()):
+                    found["aggregates"] += multiplier
             spec = _directive_args(field_def, "listSize") or {}
             slice_size = None
             for arg in spec.get("slicingArguments") or ():
@@ -218,7 +246,8 @@ def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
                             "or smaller pages", statements=found["statements"],
                             limit=limits.max_statements)
     return Measure(depth=found["depth"], aliases=found["aliases"], cost=found["cost"],
-                   statements=found["statements"], schema_only=schema_only)
+                   statements=found["statements"], schema_only=schema_only,
+                   aggregates=found["aggregates"])
 
 
 def check(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,

@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from psycopg import AsyncConnection, Connection
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 
 
@@ -15,9 +16,16 @@ class Connections(Protocol):
     def connection(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
 
 
-async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 4) -> AsyncConnectionPool:
+async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 4,
+                    server_settings: dict[str, str] | None = None) -> AsyncConnectionPool:
+    """`server_settings`: PostgreSQL settings of every connection, after the DSN's `options`."""
+    kwargs: dict[str, object] = {"autocommit": True}
+    if server_settings:
+        given = conninfo_to_dict(dsn).get("options") or ""
+        kwargs["options"] = " ".join([str(given), *(f"-c {k}={v}" for k, v in
+                                                    server_settings.items())]).strip()
     pool = AsyncConnectionPool(dsn, min_size=min_size, max_size=max_size, open=False,
-                               kwargs={"autocommit": True})
+                               kwargs=kwargs)
     await pool.open(wait=False)
     return pool
 

@@ -21,7 +21,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(token)
         elif args.action == "revoke":
             tokens.revoke(conn, args.name)
-            print(f"token {args.name!r} revoked")
+            # The API trusts a token's last check for a few seconds (EYE_API_TOKEN_CACHE_SECONDS).
+            print(f"token {args.name!r} revoked; the API refuses it within "
+                  f"{settings.api_token_cache_seconds:g} s")
         else:
             for t in tokens.list_all(conn):
                 state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"

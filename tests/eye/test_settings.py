@@ -32,3 +32,13 @@ def test_max_event_age_takes_seconds_and_defaults_to_the_policys(monkeypatch: py
     assert Settings.model_fields["max_event_age"].default == Policy().max_event_age
     monkeypatch.setenv("EYE_MAX_EVENT_AGE", "86400")
     assert Settings().max_event_age == timedelta(days=1)
+
+
+def test_heavy_requests_must_leave_light_ones_a_connection(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    monkeypatch.setenv("EYE_API_POOL_SIZE", "4")
+    monkeypatch.setenv("EYE_API_HEAVY_CONCURRENCY", "4")
+    with pytest.raises(ValueError, match="api_heavy_concurrency"):
+        Settings()
+    monkeypatch.setenv("EYE_API_HEAVY_CONCURRENCY", "3")
+    assert Settings().api_heavy_concurrency == 3

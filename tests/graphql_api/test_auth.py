@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 
 import psycopg
 from aiohttp.test_utils import TestClient
 
+from eye.web import POOL
 from store import tokens
+from tests.graphql_api.conftest import client_gql
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import settings_env
 from eye.settings import Settings
@@ -39,7 +42,9 @@ async def test_a_bad_token_is_401(api: TestClient, api_token: str) -> None:
 
 
 async def test_a_good_token_is_let_in_and_a_revoked_one_not(
-        api: TestClient, api_token: str, database: str) -> None:
+        settings: Settings, api_token: str, database: str, server_with: object) -> None:
+    # Without the token cache, a revoked token is refused at its next request.
+    api: TestClient = await server_with(settings, api_token_cache_seconds=0)  # type: ignore[operator]
     headers = {"Authorization": f"bearer {api_token}"}  # the scheme is case-insensitive
     resp = await api.post("/graphql", json=QUERY, headers=headers)
     assert resp.status == 200 and (await resp.json())["data"]["eventTypes"]
@@ -62,7 +67,8 @@ def eye(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, env={**os.environ, **settings_env(settings)}, cwd=ROOT)
 
 
-async def test_the_tokens_command(settings: Settings, api: TestClient) -> None:
+async def test_the_tokens_command(settings: Settings, server_with: object) -> None:
+    api: TestClient = await server_with(settings, api_token_cache_seconds=0)  # type: ignore[operator]
     added = eye(settings, "tokens", "add", "analyst")
     assert added.returncode == 0, added.stderr
     token = added.stdout.splitlines()[-1]
@@ -84,10 +90,54 @@ async def test_the_tokens_command(settings: Settings, api: TestClient) -> None:
     listed = eye(settings, "tokens", "list").stdout
     assert "analyst" in listed and "read" in listed and "admin" in listed and token not in listed
 
-    assert eye(settings, "tokens", "revoke", "analyst").returncode == 0
+    revoked = eye(settings, "tokens", "revoke", "analyst")
+    assert revoked.returncode == 0 and "the API refuses it within 5 s" in revoked.stdout
     assert "revoked" in eye(settings, "tokens", "list").stdout.splitlines()[0]
     resp = await api.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {token}"})
     assert resp.status == 401
 
     missing = eye(settings, "tokens", "revoke", "analyst")
     assert missing.returncode == 1 and "no active token" in missing.stderr
+
+
+async def test_a_token_checked_lately_needs_no_database_connection(
+        settings: Settings, api_token: str, server_with: object) -> None:
+    # Each request's token check took a pool connection: with the pool held by other requests'
+    # statements, even an answer that needs no database waited for one.
+    client: TestClient = await server_with(settings, api_pool_size=1)  # type: ignore[operator]
+    ask = client_gql(client, api_token)
+    assert await ask("{ __typename }") == {"data": {"__typename": "Query"}}
+    async with client.server.app[POOL].connection():  # the only one, held
+        body = await asyncio.wait_for(ask("{ __typename }"), 2)
+    assert body == {"data": {"__typename": "Query"}}
+
+
+async def test_a_revoked_token_is_refused_once_its_check_is_older_than_the_cache_s_time(
+        settings: Settings, api_token: str, database: str, server_with: object) -> None:
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_token_cache_seconds=0.5)
+    headers = {"Authorization": f"Bearer {api_token}"}
+    assert (await client.post("/graphql", json=QUERY, headers=headers)).status == 200
+    with psycopg.connect(database, autocommit=True) as conn:
+        [name] = [t.name for t in tokens.list_all(conn)]
+        tokens.revoke(conn, name)
+    assert (await client.post("/graphql", json=QUERY, headers=headers)).status == 200
+    await asyncio.sleep(0.6)
+    resp = await client.post("/graphql", json=QUERY, headers=headers)
+    assert resp.status == 401
+    assert "unknown or revoked" in (await resp.json())["errors"][0]["message"]
+
+
+async def test_unknown_tokens_are_not_remembered(
+        settings: Settings, database: str, server_with: object) -> None:
+    # A token created after a client tried it is let in at once: only good answers are kept.
+    client: TestClient = await server_with(settings)  # type: ignore[operator]
+    with psycopg.connect(database, autocommit=True) as conn:
+        token = tokens.add(conn, "later")
+        conn.execute("DELETE FROM api_tokens WHERE name = 'later'")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.post("/graphql", json=QUERY, headers=headers)).status == 401
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("INSERT INTO api_tokens (name, token_hash) VALUES ('later', %s)",
+                     (tokens.token_hash(token),))
+    assert (await client.post("/graphql", json=QUERY, headers=headers)).status == 200

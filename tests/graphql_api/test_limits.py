@@ -119,3 +119,40 @@ async def test_aliases_of_a_database_field_are_bounded(gql: Gql) -> None:
     body = await gql(query, {"f": "2022-01-01", "t": "2022-02-01"}, status=400)
     assert body["errors"][0]["extensions"] == {"code": "MAX_ALIASES_EXCEEDED", "aliases": 100,
                                                "limit": 20}
+
+
+def test_light_and_heavy_requests() -> None:
+    from graphql import get_operation_ast
+
+    from graphql_api.limits import Limits, is_light, measure
+    from graphql_api.schema import load_schema
+
+    schema = load_schema()
+    bounds = Limits(max_tokens=2000, max_depth=15, max_cost=20000, page_default=100,
+                    page_max=1000, list_max=1000)
+
+    def light(query: str) -> bool:
+        from graphql import parse
+
+        document = parse(query)
+        operation = get_operation_ast(document)
+        assert operation is not None
+        return is_light(measure(schema, document, operation, {}, bounds), bounds)
+
+    assert light('{ session(id: "s") { sessionId events { name timestamp data } } }')
+    assert light('{ events(filter: {category: "c"}, first: 20) { nodes { id } } }')
+    assert light("{ events(first: 1000) { nodes { id } pageInfo { endCursor } } }")
+    # Counts of events read the rollups; counts of rejected messages read every one of them.
+    assert light('{ topPages(from: "2024-01-01", to: "2025-01-01", limit: 10) { views } }')
+    assert light('{ eventCounts(from: "2024-01-01", to: "2025-01-01", bucket: DAY) { count } }')
+    assert not light("{ errorCounts { reason count } }")
+    assert not light(" ".join(["{", *(f'p{i}: topPages(from: "2024-01-01", to: "2024-02-01") '
+                                      "{ views }" for i in range(3)), "}"]))
+    # A page of errors is light, unless it looks for a session in the payloads (a scan).
+    assert light('{ errors(filter: {reason: "x"}, first: 100) { nodes { id } } }')
+    assert not light('{ errors(filter: {sessionId: "s"}, first: 10) { nodes { id } } }')
+    # More statements, or more objects, than a session and its events.
+    assert not light('{ a: session(id: "a") { sessionId } b: session(id: "b") { sessionId } '
+                     'c: session(id: "c") { sessionId } }')
+    assert not light("{ events(first: 1000) { edges { node { id } } nodes { id } } }")
+    assert not light("{ sessions(first: 10) { nodes { events { id } } } }")
