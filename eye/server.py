@@ -24,6 +24,14 @@ async def schemas(_request: web.Request) -> web.Response:
     return web.json_response({"event_types": registry.schemas()})
 
 
+def api_connection_settings(settings: Settings) -> dict[str, str]:
+    """PostgreSQL settings of the API's connections: the statement timeout, no JIT compiling
+    (100-200 ms whenever a plan looks big; these statements are short), no parallel workers
+    (they would give each aggregate two more processes)."""
+    return {"statement_timeout": str(settings.api_statement_timeout_ms), "jit": "off",
+            "max_parallel_workers_per_gather": str(settings.api_parallel_workers)}
+
+
 def create_server(settings: Settings) -> web.Application:
     from collector import add_routes as add_collector
     from graphql_api.http import add_routes as add_graphql
@@ -39,9 +47,10 @@ def create_server(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
 
     async def pool(app: web.Application) -> AsyncIterator[None]:
+        # Every statement of the API runs under these; set once per connection, they cost
+        # no transaction and no extra statement per query (store/queries.py).
         app[POOL] = await open_pool(settings.dsn, max_size=settings.api_pool_size,
-                                    server_settings={"max_parallel_workers_per_gather":
-                                                     str(settings.api_parallel_workers)})
+                                    server_settings=api_connection_settings(settings))
         yield
         await app[POOL].close()
 

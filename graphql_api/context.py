@@ -21,9 +21,5 @@ class Context:
     # Errors that accompany data rather than replace it (a list cut at api_list_max).
     notes: list[GraphQLError] = field(default_factory=list)
 
-    @property
-    def timeout_ms(self) -> int:
-        return self.settings.api_statement_timeout_ms
-
     def note(self, message: str, path: list[str | int], **extensions: Any) -> None:
         self.notes.append(GraphQLError(message, path=path, extensions=extensions))

@@ -72,22 +72,20 @@ async def resolve_events(_: None, info: GraphQLResolveInfo, filter: dict[str, An
     flt = EventFilter(session_id=f.get("sessionId"), category=f.get("category"),
                       name=f.get("name"), application_id=app_id(f.get("applicationId")),
                       start=f.get("from"), end=f.get("to"))
-    rows = await queries.events(ctx.pool, flt, after=decode(after, kind=UUID), limit=size + 1,
-                                timeout_ms=ctx.timeout_ms)
+    rows = await queries.events(ctx.pool, flt, after=decode(after, kind=UUID), limit=size + 1)
     return connection(rows, size, after=after, key=_event_key)
 
 
 async def resolve_session(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     ctx = _ctx(info)
-    return await queries.session(ctx.pool, id, timeout_ms=ctx.timeout_ms)
+    return await queries.session(ctx.pool, id)
 
 
 async def resolve_session_events(session: dict[str, Any], info: GraphQLResolveInfo
                                  ) -> list[dict[str, Any]]:
     ctx = _ctx(info)
     rows = await queries.session_events(ctx.pool, session["session_id"],
-                                        limit=ctx.settings.api_list_max + 1,
-                                        timeout_ms=ctx.timeout_ms)
+                                        limit=ctx.settings.api_list_max + 1)
     return _capped(rows, info, "Session.events")
 
 
@@ -100,7 +98,7 @@ async def resolve_sessions(_: None, info: GraphQLResolveInfo, filter: dict[str, 
                      maximum=ctx.settings.api_page_max)
     rows = await queries.sessions(ctx.pool, application_id=app_id(f.get("applicationId")),
                                   start=f.get("from"), end=f.get("to"), after=decode(after),
-                                  limit=size + 1, timeout_ms=ctx.timeout_ms)
+                                  limit=size + 1)
     return connection(rows, size, after=after, key=lambda r: (r["first_seen"], r["session_id"]))
 
 
@@ -122,7 +120,7 @@ async def resolve_event_counts(_: None, info: GraphQLResolveInfo, bucket: str,
                           limit=ctx.settings.api_list_max)
     group = tuple(sorted({g.lower() for g in groupBy or ()}))
     return await queries.event_counts(ctx.pool, start, end, bucket=bucket.lower(),  # type: ignore[arg-type]
-                                      group_by=group, timeout_ms=ctx.timeout_ms)  # type: ignore[arg-type]
+                                      group_by=group)  # type: ignore[arg-type]
 
 
 async def resolve_top_pages(_: None, info: GraphQLResolveInfo, limit: int, **args: Any
@@ -130,8 +128,7 @@ async def resolve_top_pages(_: None, info: GraphQLResolveInfo, limit: int, **arg
     ctx = _ctx(info)
     _range(args["from"], args["to"])
     limit = page_size(limit, default=10, maximum=ctx.settings.api_page_max)
-    return await queries.top_pages(ctx.pool, args["from"], args["to"], limit=limit,
-                                   timeout_ms=ctx.timeout_ms)
+    return await queries.top_pages(ctx.pool, args["from"], args["to"], limit=limit)
 
 
 # ---- Query: errors -----------------------------------------------------------------------------
@@ -146,8 +143,7 @@ async def resolve_errors(_: None, info: GraphQLResolveInfo, filter: dict[str, An
     rows = await queries.errors(ctx.pool, reason=f.get("reason"), start=f.get("from"),
                                 end=f.get("to"), application_id=app_id(f.get("applicationId")),
                                 session_id=f.get("sessionId"), after=decode(after, kind=int),
-                                limit=size + 1,
-                                timeout_ms=ctx.timeout_ms)
+                                limit=size + 1)
     return connection(rows, size, after=after, key=lambda r: (r["received_at"], r["id"]))
 
 
@@ -155,8 +151,7 @@ async def resolve_error_counts(_: None, info: GraphQLResolveInfo, **args: Any
                                ) -> list[dict[str, Any]]:
     ctx = _ctx(info)
     _range(args.get("from"), args.get("to"))
-    return await queries.error_counts(ctx.pool, start=args.get("from"), end=args.get("to"),
-                                      timeout_ms=ctx.timeout_ms)
+    return await queries.error_counts(ctx.pool, start=args.get("from"), end=args.get("to"))
 
 
 def _payload_text(row: dict[str, Any], _info: GraphQLResolveInfo) -> str | None:
@@ -196,8 +191,7 @@ def _seed_event_time(row: dict[str, Any], _info: GraphQLResolveInfo) -> dict[str
 async def resolve_all_events_by_session_id(_: None, info: GraphQLResolveInfo, sessionId: str
                                            ) -> list[dict[str, Any]]:
     ctx = _ctx(info)
-    rows = await queries.session_events(ctx.pool, sessionId, limit=ctx.settings.api_list_max + 1,
-                                        timeout_ms=ctx.timeout_ms)
+    rows = await queries.session_events(ctx.pool, sessionId, limit=ctx.settings.api_list_max + 1)
     if not rows:
         return []
     # Cut (and said to be cut) only where the events are asked for: eventsBySession.
@@ -209,8 +203,7 @@ async def resolve_all_events_from_date_to(_: None, info: GraphQLResolveInfo, fro
     ctx = _ctx(info)
     _range(fromDate, toDate)
     rows = await queries.events_between(ctx.pool, fromDate, toDate,
-                                        limit=ctx.settings.api_list_max + 1,
-                                        timeout_ms=ctx.timeout_ms)
+                                        limit=ctx.settings.api_list_max + 1)
     times: list[dict[str, Any]] = []
     for row in _capped(rows, info, "allEventsFromDateTo"):
         if times and times[-1]["timestamp"] == row["timestamp"]:
@@ -223,8 +216,7 @@ async def resolve_all_events_from_date_to(_: None, info: GraphQLResolveInfo, fro
 async def resolve_all_events_by_category(_: None, info: GraphQLResolveInfo, name: str
                                          ) -> list[dict[str, Any]]:
     ctx = _ctx(info)
-    rows = await queries.category_events(ctx.pool, name, limit=ctx.settings.api_list_max + 1,
-                                         timeout_ms=ctx.timeout_ms)
+    rows = await queries.category_events(ctx.pool, name, limit=ctx.settings.api_list_max + 1)
     if not rows:
         return []
     return [{"name": name, "events": rows}]
@@ -236,8 +228,7 @@ async def _preloaded_or(obj: dict[str, Any], info: GraphQLResolveInfo, fetch: An
     rows = obj["events"]
     if rows is None:
         ctx = _ctx(info)
-        rows = await fetch(ctx.pool, obj[key], limit=ctx.settings.api_list_max + 1,
-                           timeout_ms=ctx.timeout_ms)
+        rows = await fetch(ctx.pool, obj[key], limit=ctx.settings.api_list_max + 1)
     return _capped(rows, info, where)
 
 
@@ -256,8 +247,7 @@ async def _events_by_time(obj: dict[str, Any], info: GraphQLResolveInfo) -> list
     if obj["events"] is not None:
         return obj["events"]  # type: ignore[no-any-return]
     ctx = _ctx(info)
-    rows = await queries.events_at(ctx.pool, obj["timestamp"], limit=ctx.settings.api_list_max + 1,
-                                   timeout_ms=ctx.timeout_ms)
+    rows = await queries.events_at(ctx.pool, obj["timestamp"], limit=ctx.settings.api_list_max + 1)
     return _capped(rows, info, "TimeType.eventsByTime")
 
 
@@ -268,7 +258,7 @@ async def resolve_delete_session(_: None, info: GraphQLResolveInfo, id: str) -> 
     if not ctx.token.admin:
         raise Forbidden(f"deleteSession needs an admin token; token {ctx.token.name!r} is not one "
                         "(create one with `eye tokens add NAME --admin`)")
-    deleted = await sessions.delete(ctx.pool, id, timeout_ms=ctx.timeout_ms)
+    deleted = await sessions.delete(ctx.pool, id)
     # After the rows: should the worker see an event of the session before it forgets it,
     # a second request finds the new rows; the other order could leave rows behind.
     try:

@@ -16,11 +16,15 @@ class Deleted:
     session: bool
 
 
-async def delete(pool: Connections, session_id: str, *, timeout_ms: int) -> Deleted:
+async def delete(pool: Connections, session_id: str, *, timeout_ms: int | None = None
+                 ) -> Deleted:
+    """Delete the session's events and row; with `timeout_ms`, under that statement timeout
+    (else the connection's own)."""
     try:
         async with pool.connection() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                               (str(timeout_ms),))
+            if timeout_ms is not None:
+                await conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                                   (str(timeout_ms),))
             # Counted from RETURNING, not the cursor's rowcount, which is -1 when the server
             # sends no count: an unknown id must read as "0 events", never as a negative number.
             cur = await conn.execute("WITH d AS (DELETE FROM events WHERE session_id = %s "
