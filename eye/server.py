@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from eye import oversize
+from eye import memory, oversize
 from eye.guards import body_deadline, capped
 from eye.settings import Settings
 from eye.web import POOL, SETTINGS
@@ -81,14 +80,6 @@ async def listening(settings: Settings, app: web.Application | None = None
         await runner.cleanup()
 
 
-def settle() -> None:
-    """Leave the objects made at start (modules, the schema, the pool) out of the garbage
-    collector's full passes: in a process that serves answers of thousands of objects, a full
-    pass over them all came every few hundred requests and held every request 40-50 ms."""
-    gc.collect()
-    gc.freeze()
-
-
 async def serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM, then finish the requests in flight and stop."""
     stop = asyncio.Event()
@@ -96,5 +87,5 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with listening(settings):
-        settle()
+        memory.settle()
         await stop.wait()

@@ -120,7 +120,9 @@ async def test_the_server_s_start_up_objects_are_left_out_of_full_collections(
     from eye.server import serve
     from tests.fixtures.stack import free_port
 
-    port = free_port()
+    from eye import memory
+
+    port, threshold = free_port(), gc.get_threshold()
     served = asyncio.create_task(serve(settings.model_copy(update={"api_port": port})))
     try:
         for _ in range(100):
@@ -132,9 +134,11 @@ async def test_the_server_s_start_up_objects_are_left_out_of_full_collections(
                 await asyncio.sleep(0.05)
         # A full pass over them every few hundred requests held every request 40-50 ms.
         assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] == memory.YOUNG_THRESHOLD
     finally:
         os.kill(os.getpid(), signal.SIGTERM)  # serve's handler: stop
         await asyncio.wait_for(served, 30)
         gc.unfreeze()
+        gc.set_threshold(*threshold)
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().remove_signal_handler(sig)
