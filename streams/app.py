@@ -254,7 +254,8 @@ def create_app(settings: Settings) -> faust.App:
     def up() -> bool:
         return bool(app.consumer and app.consumer.assignment()) and not app.rebalancing
 
-    metrics.watch_sessions(lambda: metrics.table_size(sessions))
+    # The table's keys and the sessions cached but not written to it yet (streams/ingest.py).
+    metrics.watch_sessions(lambda: metrics.table_size(sessions) + ingest.unstored)
     metrics.watch_up(up)
 
     @app.page("/metrics")

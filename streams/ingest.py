@@ -103,6 +103,9 @@ class Ingest:
         # Bounded: 32,768 states are ~26 MB.
         self._states: OrderedDict[tuple[int, str], Session] = OrderedDict()
         self._max_states = max_states
+        # Cached sessions the local store has no entry for yet (new, or taken from the
+        # database): the session gauge counts them beside the store's keys.
+        self._unstored: set[tuple[int, str]] = set()
 
     async def handle(self, message: Any, token: Any) -> None:
         await self.handle_batch([(message, token)])
@@ -150,6 +153,8 @@ class Ingest:
         for sid, state in states.items():
             if state is not None:
                 evicted += self._remember_state((placed[sid], sid), state)
+            else:
+                self._unstored.discard((placed[sid], sid))
         if evicted:
             self.local.put_many(evicted)
 
@@ -255,6 +260,8 @@ class Ingest:
             state = self._states.get((p, sid))
             if state is None:
                 raw = self.local.get(sid.encode(), j.message)
+                if raw is None:
+                    self._unstored.add((p, sid))
                 state = Session.from_bytes(raw) if raw is not None else None
             states[sid], placed[sid] = state, p
             generation = getattr(j.token, "generation", 0)
@@ -297,13 +304,20 @@ class Ingest:
         evicted = []
         while len(self._states) > self._max_states:
             (partition, sid), old = self._states.popitem(last=False)
+            self._unstored.discard((partition, sid))
             evicted.append((sid.encode(), old.to_bytes(), _Placed(partition)))
         return evicted
+
+    @property
+    def unstored(self) -> int:
+        """Sessions held in the cache only, not yet in the local store."""
+        return len(self._unstored)
 
     def forget(self, session_id: str) -> None:
         self.sessions.pop(session_id.encode(), None)
         for key in [k for k in self._states if k[1] == session_id]:
             del self._states[key]
+            self._unstored.discard(key)
         for key in [k for k in self._checked if k[1] == session_id]:
             del self._checked[key]
 
@@ -312,6 +326,7 @@ class Ingest:
         state = rebuild(session_id, stored)
         for key in [k for k in self._states if k[1] == session_id]:
             del self._states[key]
+            self._unstored.discard(key)
         if state is not None:
             self.sessions[session_id.encode()] = state.to_bytes()
             await self.sink.add_session(rows.session_row(state))

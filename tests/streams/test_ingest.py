@@ -126,9 +126,10 @@ async def test_a_session_state_goes_to_the_local_store_when_it_leaves_the_cache(
     a, b, c = (message(o, key) for o in range(3))
     try:
         await ingest.handle_batch([(a, 0), (b, 1)])
-        assert table == {}  # both still cached
+        assert table == {} and ingest.unstored == 2  # both still cached only
         await ingest.handle_batch([(c, 2)])
         assert list(table) == [a.key]  # the least recently used went to the store
+        assert ingest.unstored == 2  # b and c: with the store's one, the worker holds three
         again = Record("events", 0, 3, a.key, a.value.replace(b'"path":"/"', b'"path":"/2"'),
                        a.headers, None)
         await ingest.handle_batch([(again, 3)])
