@@ -1,22 +1,21 @@
 """Reads for the API: each question the data team asks is one function and one statement.
 
 Pages are keyset pages: rows strictly after a (time, id) key, in (time, id) order, `limit` of
-them; callers ask for one more than they show to learn whether a next page exists. With
-`timeout_ms`, the statement runs in a transaction whose statement_timeout is that long.
+them; callers ask for one more than they show to learn whether a next page exists. Limits such
+as the statement timeout are the connection's own (the API sets them on its pool).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
 import orjson
-from psycopg import AsyncCursor, DataError, sql
-from psycopg.rows import DictRow, dict_row
+from psycopg import DataError, sql
+from psycopg.rows import dict_row
 
 from store.db import Connections
 from store.errors import ValueRejected
@@ -28,26 +27,9 @@ _ERROR_FIELDS = ('id, reason, detail, payload, headers, topic, "partition", "off
                  'received_at, application_id')
 
 
-@asynccontextmanager
-async def _cursor(pool: Connections, timeout_ms: int | None
-                  ) -> AsyncIterator[AsyncCursor[DictRow]]:
-    async with pool.connection() as conn:
-        if timeout_ms is None:
-            async with conn.cursor(row_factory=dict_row) as cur:
-                yield cur
-            return
-        # In a pipeline, BEGIN, the settings and the statement travel in one round trip.
-        # JIT compiling costs 100-200 ms whenever a plan looks big; these statements are short.
-        async with conn.pipeline(), conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute("SELECT set_config('statement_timeout', %s, true), "
-                              "set_config('jit', 'off', true)", (str(timeout_ms),))
-            yield cur
-
-
-async def _all(pool: Connections, timeout_ms: int | None, query: sql.Composable | str,
-               params: Any = ()) -> list[Row]:
+async def _all(pool: Connections, query: sql.Composable | str, params: Any = ()) -> list[Row]:
     try:
-        async with _cursor(pool, timeout_ms) as cur:
+        async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query, params)  # type: ignore[arg-type]
             return await cur.fetchall()
     except DataError as exc:
@@ -91,39 +73,37 @@ def _event_where(f: EventFilter, after: tuple[datetime, UUID] | None
 
 
 async def events(pool: Connections, f: EventFilter, *, after: tuple[datetime, UUID] | None,
-                 limit: int, timeout_ms: int | None = None) -> list[Row]:
+                 limit: int) -> list[Row]:
     where, params = _event_where(f, after)
     query = (sql.SQL(f"SELECT {_EVENT_FIELDS} FROM events") + where
              + sql.SQL(' ORDER BY "timestamp", id LIMIT %s'))
-    return await _all(pool, timeout_ms, query, [*params, limit])
+    return await _all(pool, query, [*params, limit])
 
 
-async def session_events(pool: Connections, session_id: str, *, limit: int | None = None,
-                         timeout_ms: int | None = None) -> list[Row]:
-    return await _all(pool, timeout_ms,
+async def session_events(pool: Connections, session_id: str, *, limit: int | None = None
+                         ) -> list[Row]:
+    return await _all(pool,
                       f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
                       f'ORDER BY "timestamp", id LIMIT %s', (session_id, limit))
 
 
-async def events_at(pool: Connections, moment: datetime, *, limit: int,
-                    timeout_ms: int | None = None) -> list[Row]:
+async def events_at(pool: Connections, moment: datetime, *, limit: int) -> list[Row]:
     """The events stamped exactly `moment`."""
-    return await _all(pool, timeout_ms,
+    return await _all(pool,
                       f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" = %s '
                       f'ORDER BY id LIMIT %s', (moment, limit))
 
 
 async def events_between(pool: Connections, start: datetime, end: datetime, *,
-                         limit: int, timeout_ms: int | None = None) -> list[Row]:
+                         limit: int) -> list[Row]:
     """Events with start <= timestamp <= end (both ends included), in time order."""
-    return await _all(pool, timeout_ms,
+    return await _all(pool,
                       f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" BETWEEN %s AND %s '
                       f'ORDER BY "timestamp", id LIMIT %s', (start, end, limit))
 
 
-async def category_events(pool: Connections, category: str, *, limit: int,
-                          timeout_ms: int | None = None) -> list[Row]:
-    return await _all(pool, timeout_ms,
+async def category_events(pool: Connections, category: str, *, limit: int) -> list[Row]:
+    return await _all(pool,
                       f'SELECT {_EVENT_FIELDS} FROM events WHERE category = %s '
                       f'ORDER BY "timestamp", id LIMIT %s', (category, limit))
 
@@ -202,8 +182,7 @@ def _rollup_parts(p: Pieces, *, hourly: str, daily: str,
 
 
 async def event_counts(pool: Connections, start: datetime, end: datetime, *,
-                       bucket: Bucket, group_by: tuple[Dimension, ...],
-                       timeout_ms: int | None = None) -> list[Row]:
+                       bucket: Bucket, group_by: tuple[Dimension, ...]) -> list[Row]:
     """Events per UTC hour or day in [start, end), per the dimensions in `group_by`; buckets
     without events are left out.
 
@@ -231,11 +210,10 @@ async def event_counts(pool: Connections, start: datetime, end: datetime, *,
     query = sql.SQL("SELECT bucket{columns}, sum(n)::bigint AS count FROM ({parts}) p "
                     "GROUP BY {keys} HAVING sum(n) > 0 ORDER BY {keys}").format(
         columns=columns, parts=_union(parts), keys=sql.SQL(keys))
-    return await _all(pool, timeout_ms, query, params)
+    return await _all(pool, query, params)
 
 
-async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit: int,
-                    timeout_ms: int | None = None) -> list[Row]:
+async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit: int) -> list[Row]:
     """The most viewed pages ('page interaction'/'pageview' events) in [start, end), by
     data.host and data.path; read like event_counts, from page_views_daily, page_views_hourly
     and the partial hours of `events`."""
@@ -249,27 +227,25 @@ async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit:
     query = sql.SQL("SELECT host, path, sum(n)::bigint AS views FROM ({parts}) p "
                     "GROUP BY host, path HAVING sum(n) > 0 "
                     "ORDER BY views DESC, host, path LIMIT %s").format(parts=_union(parts))
-    return await _all(pool, timeout_ms, query, [*params, limit])
+    return await _all(pool, query, [*params, limit])
 
 
 # ---- sessions ----------------------------------------------------------------------------------
 
-async def session(pool: Connections, session_id: str, *,
-                  timeout_ms: int | None = None) -> Row | None:
-    rows = await _all(pool, timeout_ms, "SELECT * FROM sessions WHERE session_id = %s",
+async def session(pool: Connections, session_id: str) -> Row | None:
+    rows = await _all(pool, "SELECT * FROM sessions WHERE session_id = %s",
                       (session_id,))
     return rows[0] if rows else None
 
 
 async def sessions(pool: Connections, *, application_id: int | None = None,
                    start: datetime | None = None, end: datetime | None = None,
-                   after: tuple[datetime, str] | None, limit: int,
-                   timeout_ms: int | None = None) -> list[Row]:
+                   after: tuple[datetime, str] | None, limit: int) -> list[Row]:
     where, params = _where(("application_id = %s", application_id), ("first_seen >= %s", start),
                            ("first_seen < %s", end), ("(first_seen, session_id) > (%s, %s)", after))
     query = (sql.SQL("SELECT * FROM sessions") + where
              + sql.SQL(" ORDER BY first_seen, session_id LIMIT %s"))
-    return await _all(pool, timeout_ms, query, [*params, limit])
+    return await _all(pool, query, [*params, limit])
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -283,8 +259,8 @@ def session_needle(session_id: str) -> bytes:
 async def errors(pool: Connections, *, reason: str | None = None,
                  start: datetime | None = None, end: datetime | None = None,
                  application_id: int | None = None, session_id: str | None = None,
-                 after: tuple[datetime, int] | None, limit: int, newest_first: bool = False,
-                 timeout_ms: int | None = None) -> list[Row]:
+                 after: tuple[datetime, int] | None, limit: int, newest_first: bool = False
+                 ) -> list[Row]:
     """Rejected messages in (received_at, id) order, or the reverse with `newest_first` (then
     `after` is a key to go back from). The session filter scans the rows the other filters
     leave: errors has no session column, since a rejected message may have no valid one."""
@@ -296,15 +272,15 @@ async def errors(pool: Connections, *, reason: str | None = None,
     order = "DESC" if newest_first else "ASC"
     query = (sql.SQL(f"SELECT {_ERROR_FIELDS} FROM errors") + where
              + sql.SQL(f" ORDER BY received_at {order}, id {order} LIMIT %s"))
-    return await _all(pool, timeout_ms, query, [*params, limit])
+    return await _all(pool, query, [*params, limit])
 
 
 async def error_counts(pool: Connections, *, start: datetime | None = None,
-                       end: datetime | None = None, timeout_ms: int | None = None) -> list[Row]:
+                       end: datetime | None = None) -> list[Row]:
     where, params = _where(("received_at >= %s", start), ("received_at < %s", end))
     query = (sql.SQL("SELECT reason, count(*) AS count FROM errors") + where
              + sql.SQL(" GROUP BY reason ORDER BY count DESC, reason"))
-    return await _all(pool, timeout_ms, query, params)
+    return await _all(pool, query, params)
 
 
 async def ping(pool: Connections) -> None:

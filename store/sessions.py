@@ -16,15 +16,10 @@ class Deleted:
     session: bool
 
 
-async def delete(pool: Connections, session_id: str, *, timeout_ms: int | None = None
-                 ) -> Deleted:
-    """Delete the session's events and row; with `timeout_ms`, under that statement timeout
-    (else the connection's own)."""
+async def delete(pool: Connections, session_id: str) -> Deleted:
+    """Delete the session's events and row, under the connection's own statement timeout."""
     try:
         async with pool.connection() as conn, conn.transaction():
-            if timeout_ms is not None:
-                await conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                                   (str(timeout_ms),))
             # Counted from RETURNING, not the cursor's rowcount, which is -1 when the server
             # sends no count: an unknown id must read as "0 events", never as a negative number.
             cur = await conn.execute("WITH d AS (DELETE FROM events WHERE session_id = %s "

@@ -103,7 +103,7 @@ async def test_delete_session_takes_its_counts_away(database: str) -> None:
     await writer.close()
     assert assert_rollups_match(database) == 24
     async with AsyncConnectionPool(database, min_size=1, max_size=1, open=False) as pool:
-        deleted = await sessions.delete(pool, "gone", timeout_ms=5000)
+        deleted = await sessions.delete(pool, "gone")
     assert deleted.events == 12
     assert assert_rollups_match(database) == 12
     with psycopg.connect(database) as conn:
