@@ -7,14 +7,19 @@ token is refused within that time.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
+from psycopg import Error as DatabaseError
+from psycopg_pool import PoolTimeout
 
 from eye.ttlcache import TtlCache
 from eye.web import POOL, SETTINGS
-from graphql_api.errors import Unauthenticated
+from graphql_api.errors import Unauthenticated, Unavailable
 from store import secrets, tokens
 from store.tokens import Token
 
+log = logging.getLogger(__name__)
 TOKEN_CACHE = web.AppKey("token_cache", TtlCache[bytes, Token])
 HOW = "create one with `eye tokens add NAME` and send `Authorization: Bearer <token>`"
 
@@ -33,8 +38,13 @@ async def authenticate(request: web.Request) -> Token:
     kept = cache.get(key) if cache is not None else None
     if kept is not None and kept[1]:
         return kept[0]
-    async with request.app[POOL].connection() as conn:
-        token = await tokens.active(conn, value)
+    try:
+        async with request.app[POOL].connection() as conn:
+            token = await tokens.active(conn, value)
+    except (DatabaseError, PoolTimeout) as exc:
+        log.warning("cannot check an API token: %s", exc)
+        raise Unavailable("cannot check the token now: the database does not answer; "
+                          "retry shortly") from None
     if token is not None and cache is not None:
         cache.put(key, token)
     if token is None:

@@ -36,6 +36,10 @@ class Forbidden(ApiError):
     code, status = "FORBIDDEN", 403
 
 
+class Unavailable(ApiError):
+    code, status = "UNAVAILABLE", 503
+
+
 class BadArgument(ApiError):
     code = "BAD_USER_INPUT"
 

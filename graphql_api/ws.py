@@ -37,6 +37,8 @@ from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
+from psycopg import Error as DatabaseError
+from psycopg_pool import PoolTimeout
 from graphql import (
     ExecutionResult,
     GraphQLError,
@@ -216,8 +218,12 @@ class Connection:
         if text is None:
             raise Close(4403, "Forbidden: put {\"Authorization\": \"Bearer <token>\"} in the "
                               "connection_init payload")
-        async with self.app[POOL].connection() as conn:
-            token = await tokens.active(conn, text)
+        try:
+            async with self.app[POOL].connection() as conn:
+                token = await tokens.active(conn, text)
+        except (DatabaseError, PoolTimeout) as exc:
+            log.warning("cannot check an API token: %s", exc)
+            raise Close(1013, "Try Again Later: cannot check the token now") from None
         if token is None:
             raise Close(4403, "Forbidden: the bearer token is unknown or revoked")
         return token

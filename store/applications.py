@@ -8,7 +8,7 @@ from datetime import datetime
 from psycopg import AsyncConnection, Connection, errors
 
 from eye.errors import EyeError
-from store import secrets
+from store import db, secrets
 
 
 class ApplicationExists(EyeError):
@@ -76,7 +76,6 @@ def restore(conn: Connection, name: str) -> None:
 
 async def active_id(conn: AsyncConnection, key: bytes) -> int | None:
     """The id of the unrevoked application holding `key`, or None."""
-    cur = await conn.execute("SELECT id FROM applications WHERE key_hash = %s "
-                             "AND revoked_at IS NULL", (key_hash(key),))
-    row = await cur.fetchone()
+    row = await db.lookup(conn, "SELECT id FROM applications WHERE key_hash = %s "
+                          "AND revoked_at IS NULL", (key_hash(key),))
     return None if row is None else int(row[0])

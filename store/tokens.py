@@ -8,7 +8,7 @@ from datetime import datetime
 from psycopg import AsyncConnection, Connection, errors
 
 from eye.errors import EyeError
-from store import secrets
+from store import db, secrets
 
 PREFIX = secrets.API_TOKEN_PREFIX
 
@@ -63,7 +63,6 @@ def revoke(conn: Connection, name: str) -> None:
 
 async def active(conn: AsyncConnection, token: str) -> Token | None:
     """The unrevoked token `token`, or None."""
-    cur = await conn.execute("SELECT id, name, admin, created_at, revoked_at FROM api_tokens "
-                             "WHERE token_hash = %s AND revoked_at IS NULL", (token_hash(token),))
-    row = await cur.fetchone()
+    row = await db.lookup(conn, "SELECT id, name, admin, created_at, revoked_at FROM api_tokens "
+                          "WHERE token_hash = %s AND revoked_at IS NULL", (token_hash(token),))
     return None if row is None else Token(*row)

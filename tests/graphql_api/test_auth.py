@@ -141,3 +141,36 @@ async def test_unknown_tokens_are_not_remembered(
         conn.execute("INSERT INTO api_tokens (name, token_hash) VALUES ('later', %s)",
                      (tokens.token_hash(token),))
     assert (await client.post("/graphql", json=QUERY, headers=headers)).status == 200
+
+
+async def test_a_token_check_is_not_bound_by_the_query_timeout(
+        settings: Settings, api_token: str, database: str, server_with: object) -> None:
+    # The pool's connections carry the data team's statement timeout; with it at 1 ms, a token
+    # check that waited a moment was cancelled and the request answered a plain-text 500.
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_statement_timeout_ms=1, api_token_cache_seconds=0)
+    ask = client_gql(client, api_token)
+    with psycopg.connect(database) as conn:
+        conn.execute("LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE")
+        asked = asyncio.ensure_future(ask("{ __typename }"))
+        await asyncio.sleep(0.2)  # the check waits for the lock, 200 times the timeout
+        conn.rollback()
+    assert await asked == {"data": {"__typename": "Query"}}
+
+
+async def test_a_token_check_the_database_cannot_answer_is_a_503(
+        settings: Settings, api_token: str, database: str, server_with: object) -> None:
+    client: TestClient = await server_with(  # type: ignore[operator]
+        settings, api_pool_size=1, api_token_cache_seconds=0)
+    ask = client_gql(client, api_token)
+    assert await ask("{ __typename }") == {"data": {"__typename": "Query"}}
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                     "AND backend_type = 'client backend'")
+    body = await ask("{ __typename }", status=503)
+    assert body == {"errors": [{"message": "cannot check the token now: the database does not "
+                                           "answer; retry shortly",
+                                "extensions": {"code": "UNAVAILABLE"}}]}
+    # the pool has let the dead connection go
+    assert await ask("{ __typename }") == {"data": {"__typename": "Query"}}

@@ -148,6 +148,21 @@ async def test_a_bad_or_missing_token_is_closed_4403(api: TestClient, api_token:
     assert await client.receive() == {"type": "connection_ack"}
 
 
+async def test_a_token_check_the_database_cannot_answer_is_closed_try_again_later(
+        api: TestClient, api_token: str, database: str) -> None:
+    client = await connect(api)  # the pool holds a connection now
+    await client.send({"type": "connection_init", "payload": {"token": api_token}})
+    assert await client.receive() == {"type": "connection_ack"}
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                     "AND backend_type = 'client backend' AND query NOT ILIKE 'LISTEN%%'")
+    client = await connect(api)
+    await client.send({"type": "connection_init", "payload": {"token": api_token}})
+    code, reason = await client.closed()
+    assert (code, reason) == (1013, "Try Again Later: cannot check the token now")
+
+
 async def test_the_protocol_refusals(api: TestClient, api_token: str,
                                      server_with: Any, settings: Settings) -> None:
     client = await connect(api)  # subscribe before the ack
