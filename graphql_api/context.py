@@ -3,6 +3,8 @@ token."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,9 @@ class Context:
     token: Token
     # Errors that accompany data rather than replace it (a list cut at api_list_max).
     notes: list[GraphQLError] = field(default_factory=list)
+    # What a long list's completion awaits between two slices (executor.py): for a heavy
+    # request, its turn after any light one under way (precedence.py).
+    pause: Callable[[], Awaitable[None]] = field(default=lambda: asyncio.sleep(0))
 
     def note(self, message: str, path: list[str | int], **extensions: Any) -> None:
         self.notes.append(GraphQLError(message, path=path, extensions=extensions))

@@ -24,6 +24,10 @@ from graphql.pyutils import Path, is_awaitable
 SLICE = 25
 
 
+async def _yield() -> None:
+    await asyncio.sleep(0)
+
+
 def _offset(path: Path, offset: int) -> Path:
     """`path`, whose items' paths count from `offset`."""
     class Offset(Path):
@@ -44,12 +48,13 @@ class SlicingExecutor(IncrementalExecutor):
             return super().complete_iterable_value(item_type, field_details_list, info, path,
                                                    items, position_context)
         complete = super().complete_iterable_value
+        pause = getattr(self.context_value, "pause", None) or _yield
 
         async def sliced() -> list[Any]:
             completed: list[Any] = []
             for start in range(0, len(items), SLICE):
                 if start:
-                    await asyncio.sleep(0)
+                    await pause()
                 part = complete(item_type, field_details_list, info, _offset(path, start),
                                 items[start:start + SLICE], position_context)
                 completed.extend(await part if is_awaitable(part) else part)

@@ -36,12 +36,18 @@ from graphql_api.context import Context
 from graphql_api.errors import ApiError, BodyTooLarge, entry, format_error
 from graphql_api.executor import SlicingExecutor
 from graphql_api.gate import RequestConnections, TokenGates
+from graphql_api.precedence import Precedence, Turn
 from graphql_api.schema import load_schema
 from store.tokens import Token
 
 SCHEMA = web.AppKey("schema", GraphQLSchema)
 GATES = web.AppKey("token_gates", TokenGates)
 HEAVY_LANE = web.AppKey("heavy_lane", asyncio.Semaphore)
+PRECEDENCE = web.AppKey("precedence", Precedence)
+
+
+async def _yield() -> None:
+    await asyncio.sleep(0)
 
 
 def _api_error(request: web.Request, error: ApiError) -> web.Response:
@@ -101,8 +107,8 @@ def _document(schema: GraphQLSchema, query: str, max_tokens: int
     return document, tuple(validate_query(schema, document))
 
 
-async def _run(request: web.Request, token: Token, params: dict[str, Any], *, method: str
-               ) -> web.Response:
+async def _run(request: web.Request, token: Token, params: dict[str, Any], turn: Turn, *,
+               method: str) -> web.Response:
     query, variables = params.get("query"), params.get("variables")
     operation_name, extensions = params.get("operationName"), params.get("extensions")
     if not isinstance(query, str) or not query.strip():
@@ -135,14 +141,19 @@ async def _run(request: web.Request, token: Token, params: dict[str, Any], *, me
         return media.request_error(request, [e.formatted for e in coerced])
     measured = limits.check(schema, document, operation, coerced, bounds)
     if measured.schema_only:
+        turn.heavy()
         return media.answer(request, await introspection.answer(schema, query, operation_name,
                                                                 variables))
 
     settings = request.app[SETTINGS]
-    lane = None if limits.is_light(measured, bounds) else request.app[HEAVY_LANE]
+    lane = None
+    if not limits.is_light(measured, bounds):
+        turn.heavy()
+        lane = request.app[HEAVY_LANE]
     pool = RequestConnections(request.app[POOL], request.app[GATES].gate(token.id),
                               settings.api_max_statements, lane)
-    context = Context(pool=pool, settings=settings, token=token)
+    context = Context(pool=pool, settings=settings, token=token,
+                      pause=request.app[PRECEDENCE].pause if lane else _yield)
     result = execute_query(schema, document, variable_values=variables,
                            operation_name=operation_name, context_value=context,
                            executor_class=SlicingExecutor)
@@ -181,7 +192,8 @@ async def graphql_post(request: web.Request) -> web.Response:
             raise BadRequest("the body is not JSON") from None
         if not isinstance(body, dict):
             raise BadRequest("the body must be a JSON object")
-        return await _run(request, token, body, method="POST")
+        with request.app[PRECEDENCE].arriving() as turn:
+            return await _run(request, token, body, turn, method="POST")
     except ApiError as exc:
         return _api_error(request, exc)
 
@@ -201,7 +213,8 @@ async def graphql_get(request: web.Request) -> web.StreamResponse:
                 params[name] = orjson.loads(text) if text else None
             except orjson.JSONDecodeError:
                 raise BadRequest(f"the `{name}` parameter is not JSON") from None
-        return await _run(request, token, params, method="GET")
+        with request.app[PRECEDENCE].arriving() as turn:
+            return await _run(request, token, params, turn, method="GET")
     except ApiError as exc:
         return _api_error(request, exc)
 
@@ -211,6 +224,7 @@ def add_routes(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[GATES] = TokenGates(settings.api_token_concurrency)
     app[HEAVY_LANE] = asyncio.Semaphore(settings.api_heavy_concurrency)
+    app[PRECEDENCE] = Precedence()
     app[TOKEN_CACHE] = TtlCache(settings.api_token_cache_seconds, max_entries=10_000)
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphql_get)
