@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from graphql import GraphQLResolveInfo
+from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode
 
 from eye.kafka import DeliveryFailed, forget_session
 from graphql_api.context import Context
@@ -56,6 +56,22 @@ def _capped(rows: list[dict[str, Any]], info: GraphQLResolveInfo, what: str
     return rows[:cap]
 
 
+def _selects(info: GraphQLResolveInfo, name: str) -> bool:
+    """Whether the field being resolved selects the subfield `name`, in fragments too."""
+    pending = [node.selection_set for node in info.field_nodes]
+    while pending:
+        selection_set = pending.pop()
+        for sel in selection_set.selections if selection_set else ():
+            if isinstance(sel, FieldNode):
+                if sel.name.value == name:
+                    return True
+            elif isinstance(sel, InlineFragmentNode):
+                pending.append(sel.selection_set)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value in info.fragments:
+                pending.append(info.fragments[sel.name.value].selection_set)
+    return False
+
+
 def _event_key(row: dict[str, Any]) -> tuple[datetime, Any]:
     return row["timestamp"], row["id"]
 
@@ -76,16 +92,27 @@ async def resolve_events(_: None, info: GraphQLResolveInfo, filter: dict[str, An
     return connection(rows, size, after=after, key=_event_key)
 
 
+_EVENTS_READ = "_events"  # a session row's events, when they were read with it
+
+
 async def resolve_session(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     ctx = _ctx(info)
-    return await queries.session(ctx.pool, id)
+    if not _selects(info, "events"):
+        return await queries.session(ctx.pool, id)
+    row, events = await queries.session_with_events(ctx.pool, id,
+                                                    limit=ctx.settings.api_list_max + 1)
+    if row is not None:
+        row[_EVENTS_READ] = events
+    return row
 
 
 async def resolve_session_events(session: dict[str, Any], info: GraphQLResolveInfo
                                  ) -> list[dict[str, Any]]:
-    ctx = _ctx(info)
-    rows = await queries.session_events(ctx.pool, session["session_id"],
-                                        limit=ctx.settings.api_list_max + 1)
+    rows = session.get(_EVENTS_READ)
+    if rows is None:
+        ctx = _ctx(info)
+        rows = await queries.session_events(ctx.pool, session["session_id"],
+                                            limit=ctx.settings.api_list_max + 1)
     return _capped(rows, info, "Session.events")
 
 

@@ -80,11 +80,13 @@ async def events(pool: Connections, f: EventFilter, *, after: tuple[datetime, UU
     return await _all(pool, query, [*params, limit])
 
 
+_SESSION_EVENTS = (f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
+                   f'ORDER BY "timestamp", id LIMIT %s')
+
+
 async def session_events(pool: Connections, session_id: str, *, limit: int | None = None
                          ) -> list[Row]:
-    return await _all(pool,
-                      f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
-                      f'ORDER BY "timestamp", id LIMIT %s', (session_id, limit))
+    return await _all(pool, _SESSION_EVENTS, (session_id, limit))
 
 
 async def events_at(pool: Connections, moment: datetime, *, limit: int) -> list[Row]:
@@ -232,10 +234,29 @@ async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit:
 
 # ---- sessions ----------------------------------------------------------------------------------
 
+_SESSION = "SELECT * FROM sessions WHERE session_id = %s"
+
+
 async def session(pool: Connections, session_id: str) -> Row | None:
-    rows = await _all(pool, "SELECT * FROM sessions WHERE session_id = %s",
-                      (session_id,))
+    rows = await _all(pool, _SESSION, (session_id,))
     return rows[0] if rows else None
+
+
+async def session_with_events(pool: Connections, session_id: str, *, limit: int
+                              ) -> tuple[Row | None, list[Row]]:
+    """A session's row and its events, both statements sent before either answer is read:
+    one round trip. On a busy machine each round trip waits for PostgreSQL's turn on a core
+    and then the API's; under bench.isolation's mix that wait was most of a session(id)."""
+    try:
+        async with pool.connection() as conn:
+            found = conn.cursor(row_factory=dict_row)
+            events = conn.cursor(row_factory=dict_row)
+            async with conn.pipeline():
+                await found.execute(_SESSION, (session_id,))
+                await events.execute(_SESSION_EVENTS, (session_id, limit))
+            return await found.fetchone(), await events.fetchall()
+    except DataError as exc:
+        raise ValueRejected(f"the database cannot take a value given: {exc}") from exc
 
 
 async def sessions(pool: Connections, *, application_id: int | None = None,

@@ -14,6 +14,7 @@ NUL = "a\u0000b"
 
 @pytest.mark.parametrize("query", [
     "query($v: String!) { session(id: $v) { sessionId } }",
+    "query($v: String!) { session(id: $v) { events { id } } }",
     "query($v: String!) { events(filter: {category: $v}) { nodes { id } } }",
     "query($v: String!) { events(filter: {sessionId: $v}) { nodes { id } } }",
     "query($v: String!) { allEventsBySessionId(sessionId: $v) { sessionId } }",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from eye.settings import Settings
+from eye.web import POOL
 from tests.graphql_api.conftest import Ev, Gql, at, client_gql, store_events, store_session
 
 SESSION = """query($id: String!) { session(id: $id) {
@@ -51,6 +53,37 @@ async def test_a_session_has_its_fields_and_its_events_in_time_order(
 
 async def test_an_unknown_session_is_null(database: str, gql: Gql) -> None:
     assert (await gql(SESSION, {"id": "nobody"})) == {"data": {"session": None}}
+
+
+async def test_a_session_and_its_events_are_read_together(
+        database: str, api: TestClient, gql: Gql, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two round trips, each waiting for a core on a busy machine, were most of a session(id)'s
+    # time in bench.isolation's mix: the session's events come in the same round trip.
+    events = visit("together", "2022-01-03 07:39:23", ["/", "/a", "/b"])
+    await store_events(database, events)
+    await store_session(database, events)
+    pool = api.server.app[POOL]
+    take = pool.connection
+    taken = []
+    monkeypatch.setattr(pool, "connection", lambda *a, **kw: taken.append(1) or take(*a, **kw))
+    await gql("{ __typename }")  # the token's check, out of the way
+    paths = ["/", "/a", "/b"]
+    for query in (
+            'query($id: String!) { session(id: $id) { eventCount events { data } } }',
+            'query($id: String!) { session(id: $id) { ...S } } '
+            'fragment S on Session { eventCount events { data } }',
+            'query($id: String!) { session(id: $id) { eventCount ... on Session { '
+            'events { data } } } }'):
+        taken.clear()
+        s = (await gql(query, {"id": "together"}))["data"]["session"]
+        assert (s["eventCount"], [e["data"]["path"] for e in s["events"]]) == (3, paths)
+        assert len(taken) == 1, query
+    assert await gql('query($id: String!) { session(id: $id) { events { id } } }',
+                     {"id": "nobody"}) == {"data": {"session": None}}
+    # without its events, the session alone
+    taken.clear()
+    s = (await gql('{ session(id: "together") { eventCount } }'))["data"]["session"]
+    assert s == {"eventCount": 3} and len(taken) == 1
 
 
 async def test_a_long_session_lists_its_first_events_and_says_it_cut_the_rest(
