@@ -136,7 +136,7 @@ def raw_produce_rate(bootstrap: str, topic: str, key: str, events: int) -> dict[
     import orjson
     from confluent_kafka import Producer
 
-    from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS
+    from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
     from eye.loadgen import generate
 
     messages = [(m.key, m.value) for m in generate(events, sessions=max(events // 20, 1), seed=1)]
@@ -205,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     import psycopg
     from confluent_kafka.admin import AdminClient
 
-    from eye.kafka import ensure_topics
-    from eye.settings import Settings
+    from kafka_edge.topics import ensure_topics
+    from base.settings import Settings
     from store import applications
     from store.migrate import migrate
 

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from eye.processes import ROOT
-from eye.settings import Settings
+from base.settings import Settings
 from store import databases
 
 RESULTS = ROOT / "bench" / "results"

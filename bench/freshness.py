@@ -31,7 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench import load
 from eye.loadgen import Pacer
 from eye.processes import WorkerProcess
-from eye.settings import Settings
+from base.settings import Settings
 
 POLL = 0.05
 OLDEST = 2000

@@ -50,9 +50,9 @@ from confluent_kafka.admin import AdminClient
 from bench import ceiling, freshness, load
 from bench.common import (STATE, count, drop_database, fresh_database, services, settings_for,
                           write_results)
-from eye.kafka import ensure_topics
+from kafka_edge.topics import ensure_topics
 from eye.processes import WorkerProcess
-from eye.settings import Settings
+from base.settings import Settings
 from store import applications
 from store.partitions import ensure_months_sync, month_of
 

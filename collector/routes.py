@@ -16,8 +16,9 @@ from collector import validate
 from collector.errors import BadRequest, CollectorError, TooLarge, Unauthorized, Unavailable
 from collector.keys import AppKeys
 from collector.producer import AsyncProducer, KeyValue
-from eye.settings import Settings
-from eye.web import POOL, SETTINGS
+from base.settings import Settings
+from base.web import SETTINGS
+from store.db import POOL
 
 STATIC = Path(__file__).parent / "static"
 KEY_HEADER = "X-Eye-App-Key"

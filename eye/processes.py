@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from eye.settings import Settings
+from base.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,11 +12,12 @@ from uuid import UUID
 
 from graphql import GraphQLResolveInfo
 
-from eye.kafka import DeliveryFailed, forget_session
+from kafka_edge.clients import DeliveryFailed
+from kafka_edge.control import forget_session
 from graphql_api.context import Context
 from graphql_api.errors import BadArgument, Forbidden, ForgetNotDelivered
 from graphql_api.pagination import connection, decode, page_size
-from store import queries, sessions
+from store import queries, session_rows
 from store.queries import EventFilter
 
 Resolver = Callable[..., Any]
@@ -258,7 +259,7 @@ async def resolve_delete_session(_: None, info: GraphQLResolveInfo, id: str) -> 
     if not ctx.token.admin:
         raise Forbidden(f"deleteSession needs an admin token; token {ctx.token.name!r} is not one "
                         "(create one with `eye tokens add NAME --admin`)")
-    deleted = await sessions.delete(ctx.pool, id)
+    deleted = await session_rows.delete(ctx.pool, id)
     # After the rows: should the worker see an event of the session before it forgets it,
     # a second request finds the new rows; the other order could leave rows behind.
     try:

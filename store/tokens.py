@@ -7,7 +7,7 @@ from datetime import datetime
 
 from psycopg import AsyncConnection, Connection, errors
 
-from eye.errors import EyeError
+from base.errors import EyeError
 from store import db, secrets
 
 PREFIX = secrets.API_TOKEN_PREFIX

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from monitor import worker_metrics as metrics
+from streams import metrics
 from store import secrets
 from store.recall import Recall
 from store.rows import ErrorRow, EventRow, Source
-from streams import rows
-from streams.apps import AppResolver
+from streams import to_rows as rows
+from streams.app_resolver import AppResolver
 from streams.local_state import LocalTable
 from streams.sessions import Session, already_applied, apply, rebuild
 from streams.sink import BatchSink

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from eye.settings import Settings
+from base.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -193,7 +193,8 @@ def _exprs(node: object) -> list[str]:
 
 
 def test_every_metric_in_the_dashboard_is_one_we_export() -> None:
-    from monitor import metrics, worker_metrics
+    from monitor import metrics
+    from streams import metrics as worker_metrics
 
     histograms = {"eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds"}
     exported = set(metrics.NAMES) | set(worker_metrics.NAMES)

@@ -9,8 +9,8 @@ import orjson
 from aiohttp.test_utils import TestClient
 
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
+from eye.sending import produce
+from base.settings import Settings
 from tests.fixtures.stack import WorkerProcess, graphql
 
 QUERY = """query($id: String!) { session(id: $id) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from eye.commands import args as types
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from eye.commands import args as types
-from eye.settings import Settings
+from base.settings import Settings
 
 EXCERPT = 160  # characters of payload shown per message
 

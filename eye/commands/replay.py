@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from eye.commands import args as types
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from eye.kafka import rebuild_sessions
+    from kafka_edge.control import rebuild_sessions
     from store.db import connect
     from store.partitions import Window
-    from streams.app import policy_from
+    from base.policy import policy_from
     from streams.replay import replay
 
     with connect(settings.dsn) as conn:

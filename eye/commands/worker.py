@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from eye import memory
-from eye.settings import Settings
+from base import memory
+from base.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from faust import Worker
 
-    from streams.app import create_app
+    from streams.worker import create_app
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)  # RocksDB makes only the last level
     app = create_app(settings)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import Consumer
 
-from eye.settings import Settings
+from base.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from eye.demo import demo_events
-from eye.kafka import APP_KEY_HEADER
+from kafka_edge.clients import APP_KEY_HEADER
 from eye.server import create_server
-from eye.settings import Settings
+from base.settings import Settings
 from store import applications
 from tests.collector.kafka import murmur2_partition, read_topic
 

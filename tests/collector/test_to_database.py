@@ -6,7 +6,7 @@ import orjson
 from aiohttp.test_utils import TestClient
 
 from eye.demo import demo_events
-from eye.settings import Settings
+from base.settings import Settings
 from tests.collector.db import wait_rows
 from tests.fixtures.stack import WorkerProcess
 

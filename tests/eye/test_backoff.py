@@ -1,6 +1,6 @@
 from itertools import islice
 
-from eye.backoff import delays
+from base.backoff import delays
 
 
 def test_delays_double_up_to_the_cap_and_stay_there() -> None:

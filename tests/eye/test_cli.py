@@ -10,7 +10,7 @@ import orjson
 import psycopg
 
 from eye.loadgen import generate
-from eye.settings import Settings
+from base.settings import Settings
 from tests.collector.db import wait_rows
 from tests.eye.run import eye, one_line_failure
 from tests.fixtures.stack import WorkerProcess

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from eye.settings import Settings
+from base.settings import Settings
 from store import applications
 from tests.eye.run import eye, one_line_failure
 from tests.graphql_api.conftest import store_errors

@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 from eye.loadgen import INVALID_KINDS, Pacer, generate
-from eye.settings import Settings
+from base.settings import Settings
 from tests.collector.db import wait_rows
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess, settings_env

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def test_durations_take_seconds_or_iso_8601(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eye.ttlcache import TtlCache
+from base.ttlcache import TtlCache
 
 
 def test_answers_are_fresh_for_ttl_then_stale() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from eye.kafka import ensure_topics
+from kafka_edge.topics import ensure_topics
 from eye.processes import WorkerProcess
-from eye.settings import Settings
+from base.settings import Settings
 from tests.faults.drill import Load, Producing, assert_exact, wait_rows
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import derive, free_port

@@ -24,9 +24,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from eye.kafka import ensure_topics
+from kafka_edge.topics import ensure_topics
 from eye.processes import WorkerProcess
-from eye.settings import Settings
+from base.settings import Settings
 from store import applications, databases
 from streams.ingest import key_mismatch
 from tests.faults.drill import wait_rows

@@ -16,7 +16,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from eye.server import create_server
-from eye.settings import Settings
+from base.settings import Settings
 from store.partitions import ensure_months, month_of
 from tests.fixtures.services import ROOT, installed
 

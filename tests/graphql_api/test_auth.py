@@ -9,12 +9,12 @@ import subprocess
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from eye.web import POOL
+from store.db import POOL
 from store import tokens
 from tests.graphql_api.conftest import client_gql
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import settings_env
-from eye.settings import Settings
+from base.settings import Settings
 
 QUERY = {"query": "{ eventTypes { name } }"}
 

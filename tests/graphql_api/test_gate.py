@@ -9,8 +9,8 @@ import time
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from eye.settings import Settings
-from eye.web import POOL
+from base.settings import Settings
+from store.db import POOL
 from tests.graphql_api.conftest import at, client_gql
 from tests.fixtures.stack import _token
 

@@ -16,8 +16,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
+from eye.sending import produce
+from base.settings import Settings
 from graphql_api.ws import HUB
 from store import notify
 from store.rows import Batch, EventRow, Source

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
 
 from eye.server import create_server
-from eye.settings import Settings
+from base.settings import Settings
 
 
 async def test_healthz_is_ok_with_the_database(api: TestClient) -> None:

@@ -14,9 +14,11 @@ import pytest
 from confluent_kafka import Producer
 
 from eye.demo import demo_events
-from eye.kafka import PRODUCER_DEFAULTS, produce
-from eye.settings import Settings
-from monitor.lag import Lag, LagUnavailable, measure, resume_positions
+from eye.sending import produce
+from kafka_edge.clients import PRODUCER_DEFAULTS
+from base.settings import Settings
+from kafka_edge.lag import Lag, LagUnavailable, measure
+from kafka_edge.positions import resume_positions
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess, settings_env
 

@@ -11,8 +11,8 @@ from uuid import uuid4
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from eye.settings import Settings
-from monitor import worker_metrics
+from base.settings import Settings
+from streams import metrics as worker_metrics
 from monitor.metrics import NAMES
 from streams.stalls import Stall
 from store.rows import Batch, ErrorRow, EventRow, Source

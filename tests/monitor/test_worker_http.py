@@ -8,8 +8,8 @@ import urllib.request
 import orjson
 
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
+from eye.sending import produce
+from base.settings import Settings
 from tests.fixtures.stack import WorkerProcess
 from tests.monitor.test_lag import wait_for_lag
 from tests.monitor.test_metrics import samples

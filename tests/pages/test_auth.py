@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from aiohttp.test_utils import TestClient, TestServer
 
 from eye.server import create_server
-from eye.settings import Settings
+from base.settings import Settings
 
 PUBLIC = "https://eye.example.com"
 

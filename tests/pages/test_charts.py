@@ -14,9 +14,9 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from eye.demo import demo_events
-from eye.kafka import produce
+from eye.sending import produce
 from eye.server import create_server
-from eye.settings import Settings
+from base.settings import Settings
 from tests.fixtures.stack import WorkerProcess, derive
 from tests.pages.conftest import UI_ASSETS
 from tests.pages.test_pages import db, drained, sign_in

@@ -15,9 +15,9 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import expect
 
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
-from monitor.lag import measure
+from eye.sending import produce
+from base.settings import Settings
+from kafka_edge.lag import measure
 from tests.fixtures.stack import WorkerProcess
 
 HOSTILE_PATH = "/<img src=x onerror=alert(1)>"

@@ -12,7 +12,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from store import applications
-from streams.apps import AppResolver
+from streams.app_resolver import AppResolver
 
 
 def register(dsn: str) -> tuple[bytes, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from confluent_kafka import Producer
 
-from eye.settings import Settings
-from streams.gaps import read_hole
+from base.settings import Settings
+from kafka_edge.hole_reader import read_hole
 
 
 def produce_with_a_transaction(settings: Settings) -> None:

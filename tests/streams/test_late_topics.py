@@ -10,8 +10,9 @@ import orjson
 import psycopg
 from confluent_kafka.admin import AdminClient
 
-from eye.kafka import ensure_topics, rebuild_sessions
-from eye.settings import Settings
+from kafka_edge.control import rebuild_sessions
+from kafka_edge.topics import ensure_topics
+from base.settings import Settings
 from tests.faults.drill import wait_rows
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess

@@ -11,8 +11,9 @@ import orjson
 import psycopg
 from confluent_kafka import Consumer, Producer
 
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, ensure_topics
-from eye.settings import Settings
+from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
+from kafka_edge.topics import ensure_topics
+from base.settings import Settings
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.stack import WorkerProcess, derive
 

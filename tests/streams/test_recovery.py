@@ -15,8 +15,8 @@ import orjson
 import psycopg
 import pytest
 
-from eye.kafka import ensure_topics
-from eye.settings import Settings
+from kafka_edge.topics import ensure_topics
+from base.settings import Settings
 from store.applications import add as add_app
 from store.migrate import migrate
 from tests.fixtures.services import ROOT, STATE

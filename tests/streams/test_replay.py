@@ -9,9 +9,10 @@ from pathlib import Path
 import orjson
 import psycopg
 
-from eye.kafka import ensure_topics, rebuild_sessions
-from eye.settings import Settings
-from streams.app import policy_from
+from kafka_edge.control import rebuild_sessions
+from kafka_edge.topics import ensure_topics
+from base.settings import Settings
+from base.policy import policy_from
 from streams.replay import replay
 from tests.fixtures.stack import WorkerProcess, derive
 from tests.fixtures.rows import wait_for_rows

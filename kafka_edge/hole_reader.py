@@ -1,5 +1,6 @@
 """Reading from the broker the records of a hole: offsets Faust did not hand over (see
-streams/offsets.py). A blocking call, rare (once per hole), run in a thread by the caller."""
+streams/offsets.py), or a batch it could not read (streams/set_aside.py). A blocking call, rare
+(once per hole), run in a thread by the caller."""
 
 from __future__ import annotations
 
@@ -7,10 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
-
-from eye.errors import EyeError
-from eye.kafka import reader
+from base.errors import EyeError
+from kafka_edge.clients import KafkaError, KafkaException, TopicPartition, reader
 
 
 class HoleUnreadable(EyeError):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from eye.settings import Settings
-from monitor import sampler
-from monitor.history import History
-from monitor.lag import LagMonitor
+from base.settings import Settings
+from pages import sampler
+from pages.history import History
+from kafka_edge.lag import LagMonitor
 from store.db import open_pool
 from tests.monitor.test_lag import send
 

@@ -1,11 +1,12 @@
-"""Stored rejections read back for `eye replay`, and the move of those that now pass."""
+"""Stored rejections read back for `eye replay` (streams/replay.py), and the move of those that
+now pass."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from psycopg import AsyncConnection, Connection
+from psycopg import Connection
 
 from store.partitions import Window, ensure_months_sync, in_window
 from store.rows import EventRow
@@ -69,13 +70,3 @@ def move(conn: Connection, moves: list[tuple[int, EventRow]], window: Window = W
         added = cur.rowcount
         conn.execute("DELETE FROM errors WHERE id = ANY(%s)", ([i for i, _ in moves],))
     return added
-
-
-async def stored_session_events(conn: AsyncConnection, session_id: str
-                                ) -> list[tuple[str, str, dict, datetime, int | None, int, int]]:
-    """A session's stored events as (category, name, data, timestamp, application, partition,
-    offset), in time order: what the worker rebuilds its state from after a replay."""
-    cur = await conn.execute(
-        'SELECT category, name, data, "timestamp", application_id, kafka_partition, kafka_offset'
-        ' FROM events WHERE session_id = %s ORDER BY "timestamp", id', (session_id,))
-    return list(await cur.fetchall())

@@ -19,12 +19,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import (ConsumerGroupTopicPartitions, KafkaError, KafkaException,
-                             TopicCollection, TopicPartition)
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from aiohttp import web
 
-from eye.errors import EyeError
-from eye.kafka import reader
+from base.errors import EyeError
+from base.web import SETTINGS
+from kafka_edge.clients import AdminClient, KafkaException, TopicPartition, admin, reader
+from kafka_edge.positions import patience, positions, resume_at
 
 
 class LagUnavailable(EyeError):
@@ -42,7 +42,7 @@ class PartitionLag:
     @property
     def position(self) -> int:
         """Where the group resumes: its committed offset, or the log start."""
-        return self.low if self.committed is None else max(self.committed, self.low)
+        return resume_at(self.low, self.committed)
 
     @property
     def lag(self) -> int:
@@ -83,17 +83,17 @@ class Lag:
 
 
 def measure(bootstrap: str, group: str, topic: str, *, timeout: float = 5.0,
-            admin: AdminClient | None = None, now: Callable[[], float] = time.time) -> Lag:
+            client: AdminClient | None = None, now: Callable[[], float] = time.time) -> Lag:
     """Ask the broker where `group` stands on `topic`. Blocks up to about twice `timeout`."""
-    admin = admin or AdminClient({"bootstrap.servers": bootstrap})
+    client = client or admin(bootstrap)
     started = time.monotonic()
     while True:
         try:
-            low, high, committed = _positions(admin, group, topic, timeout)
+            low, high, committed = positions(client, group, topic, timeout)
             break
         except KafkaException as exc:
             err = exc.args[0]
-            if time.monotonic() < started + _patience(err, timeout):
+            if time.monotonic() < started + patience(err, timeout):
                 time.sleep(0.1)
                 continue
             why = err.str() if hasattr(err, "str") else str(err)
@@ -104,51 +104,6 @@ def measure(bootstrap: str, group: str, topic: str, *, timeout: float = 5.0,
     parts = [PartitionLag(p.partition, p.low, p.high, p.committed, stamps.get(p.partition))
              for p in parts]
     return Lag(group, topic, parts, now())
-
-
-def resume_positions(admin: AdminClient, group: str, topic: str, *, timeout: float = 5.0
-                     ) -> dict[int, int]:
-    """Where `group` resumes each partition of `topic` (PartitionLag.position). Raises
-    KafkaException when the broker does not answer."""
-    low, high, committed = _positions(admin, group, topic, timeout)
-    return {p: PartitionLag(p, low[p], high[p], committed.get(p), None).position for p in high}
-
-
-def _patience(err: object, timeout: float) -> float:
-    """How long an error may be waited out: leaders of a new or moving partition answer "not
-    leader" for a moment, and a topic just created is unknown to the broker for less than a
-    second; anything else is final."""
-    if not isinstance(err, KafkaError):
-        return 0.0
-    if err.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
-        return min(timeout, 1.5)
-    if err.retriable() or err.code() in (KafkaError.NOT_LEADER_FOR_PARTITION,
-                                         KafkaError.LEADER_NOT_AVAILABLE):
-        return timeout
-    return 0.0
-
-
-def _positions(admin: AdminClient, group: str, topic: str, timeout: float
-               ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-    """Log start, log end and committed offset of each partition (committed: only those the
-    group has committed)."""
-    # DescribeTopics, not a Metadata request: that one creates a missing topic on brokers with
-    # auto.create.topics.enable.
-    described = admin.describe_topics(TopicCollection([topic]), request_timeout=timeout)
-    tps = [TopicPartition(topic, p.id) for p in described[topic].result().partitions]
-    low = _offsets(admin, tps, OffsetSpec.earliest(), timeout)
-    high = _offsets(admin, tps, OffsetSpec.latest(), timeout)
-    fut = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
-                                            request_timeout=timeout)[group]
-    committed = {tp.partition: tp.offset for tp in fut.result().topic_partitions
-                 if tp.error is None and tp.offset >= 0}
-    return low, high, committed
-
-
-def _offsets(admin: AdminClient, tps: list[TopicPartition], spec: OffsetSpec,
-             timeout: float) -> dict[int, int]:
-    futures = admin.list_offsets({tp: spec for tp in tps}, request_timeout=timeout)
-    return {tp.partition: f.result().offset for tp, f in futures.items()}
 
 
 def oldest_timestamps(bootstrap: str, topic: str, positions: dict[int, int], *,
@@ -250,7 +205,19 @@ class LagMonitor:
 
     def _measure(self) -> Lag:
         if self._admin is None:
-            self._admin = AdminClient({"bootstrap.servers": self.bootstrap,
-                                       "reconnect.backoff.ms": 500})
+            self._admin = admin(self.bootstrap, {"reconnect.backoff.ms": 500})
         return measure(self.bootstrap, self.group, self.topic, timeout=self.timeout,
-                       admin=self._admin)
+                       client=self._admin)
+
+
+# The API server's one LagMonitor in its aiohttp application state: /metrics, the live page
+# and the lag subscription share its cached measurement.
+LAG = web.AppKey("lag_monitor", LagMonitor)
+
+
+def lag_monitor(app: web.Application) -> LagMonitor:
+    """The application's one LagMonitor (made on first use, before the app starts)."""
+    if LAG not in app:
+        settings = app[SETTINGS]
+        app[LAG] = LagMonitor(settings.kafka_bootstrap, settings.consumer_group, settings.topic)
+    return app[LAG]

@@ -5,16 +5,24 @@ last sample, from the database."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 
-from psycopg_pool import AsyncConnectionPool
+from aiohttp import web
 
-from monitor.history import History, gap, sample
-from monitor.lag import Lag, LagMonitor, LagUnavailable
+from base.web import SETTINGS
+
+from kafka_edge.lag import LAG, Lag, LagMonitor, LagUnavailable
+from pages.history import History, gap, sample
+from store.db import POOL, AsyncConnectionPool
 from store.pages import rejected_recently
 
 log = logging.getLogger(__name__)
+
+# The live panel's history in the API's aiohttp application state.
+HISTORY = web.AppKey("live_history", History)
 
 
 async def run(monitor: LagMonitor, pool: AsyncConnectionPool, history: History,
@@ -43,3 +51,22 @@ async def run(monitor: LagMonitor, pool: AsyncConnectionPool, history: History,
                 continue
         history.add(sample(before, now, rejected))
         before = now
+
+
+async def sampling(app: web.Application) -> AsyncIterator[None]:
+    """The live history's sampler, for the life of the server (after the pool: it counts
+    rejections in the database)."""
+    settings = app[SETTINGS]
+    task = asyncio.create_task(run(app[LAG], app[POOL], app[HISTORY],
+                                   settings.live_sample_interval))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def keep_history(app: web.Application) -> None:
+    """The live panel's history and its sampler, for the life of the server."""
+    settings = app[SETTINGS]
+    app[HISTORY] = History(settings.live_history, settings.live_sample_interval)
+    app.cleanup_ctx.append(sampling)

@@ -1,10 +1,12 @@
-"""Deleting a session: its events and its row, in one transaction (for deletion requests)."""
+"""A session's stored rows: read back for the worker to rebuild its state from, or deleted (its
+events and its row, in one transaction) on a deletion request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from psycopg import DataError
+from psycopg import AsyncConnection, DataError
 
 from store.db import Connections
 from store.errors import ValueRejected
@@ -32,3 +34,13 @@ async def delete(pool: Connections, session_id: str) -> Deleted:
                            session=bool(session and session[0]))
     except DataError as exc:
         raise ValueRejected(f"the database cannot take a value given: {exc}") from exc
+
+
+async def stored_session_events(conn: AsyncConnection, session_id: str
+                                ) -> list[tuple[str, str, dict, datetime, int | None, int, int]]:
+    """A session's stored events as (category, name, data, timestamp, application, partition,
+    offset), in time order: what the worker rebuilds its state from after a replay."""
+    cur = await conn.execute(
+        'SELECT category, name, data, "timestamp", application_id, kafka_partition, kafka_offset'
+        ' FROM events WHERE session_id = %s ORDER BY "timestamp", id', (session_id,))
+    return list(await cur.fetchall())

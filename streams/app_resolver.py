@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from eye.ttlcache import TtlCache
+from base.ttlcache import TtlCache
 from store import applications
 from store.patient import PatientConnection
 

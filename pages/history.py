@@ -11,7 +11,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from monitor.lag import Lag
+from kafka_edge.lag import Lag
 
 
 @dataclass(frozen=True, slots=True)
