@@ -24,7 +24,7 @@ from typing import Any
 
 import faust
 
-from eye.processes import ROOT, settings_env
+from tests.fixtures.processes import ROOT, settings_env
 from base.settings import Settings
 from streams import fetching
 from streams.worker import app_options

@@ -19,7 +19,6 @@ import os
 import platform
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.fixtures.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".cache" / "bench"
@@ -55,12 +56,6 @@ def service(name: str, port: int, env: dict[str, str] | None = None) -> Iterator
     finally:
         if started:
             _script(name, "stop", *args)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def event_bodies(events: int, batch: int) -> list[bytes]:

@@ -30,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench import load
 from eye.loadgen import Pacer
-from eye.processes import WorkerProcess
+from tests.fixtures.processes import WorkerProcess
 from base.settings import Settings
 
 POLL = 0.05

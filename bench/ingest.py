@@ -51,7 +51,7 @@ from bench import ceiling, freshness, load
 from bench.common import (STATE, count, drop_database, fresh_database, services, settings_for,
                           write_results)
 from kafka_edge.topics import ensure_topics
-from eye.processes import WorkerProcess
+from tests.fixtures.processes import WorkerProcess
 from base.settings import Settings
 from store import applications
 from store.partitions import ensure_months_sync, month_of

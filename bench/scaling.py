@@ -23,7 +23,7 @@ from bench.common import (STATE, count, drop_database, fresh_database, services,
                           write_results)
 from bench.ingest import commit_span
 from kafka_edge.topics import ensure_topics
-from eye.processes import WorkerProcess
+from tests.fixtures.processes import WorkerProcess
 from store import applications
 
 

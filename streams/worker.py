@@ -9,6 +9,7 @@ from typing import Any
 
 import faust
 
+from base import memory
 from base.policy import policy_from
 from base.settings import Settings
 from kafka_edge.hole_reader import Record, read_hole
@@ -130,3 +131,11 @@ def create_app(settings: Settings) -> faust.App:
 
     serve_health(app, sessions, ingest)
     return app
+
+
+def run_worker(settings: Settings, *, loglevel: str = "info") -> None:
+    """Run the worker until it is stopped (`eye worker`)."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)  # RocksDB makes only the last level
+    app = create_app(settings)
+    memory.settle()
+    faust.Worker(app, loglevel=loglevel).execute_from_commandline()

@@ -25,7 +25,7 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from eye.processes import settings_env
+from tests.fixtures.processes import settings_env
 from eye.sdk import event
 from eye.server import listening
 from base.settings import Settings

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from kafka_edge.topics import ensure_topics
-from eye.processes import WorkerProcess
+from tests.fixtures.processes import WorkerProcess
 from base.settings import Settings
 from tests.faults.drill import Load, Producing, assert_exact, wait_rows
 from tests.fixtures.services import ROOT, STATE

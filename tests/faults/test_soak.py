@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from kafka_edge.topics import ensure_topics
-from eye.processes import WorkerProcess
+from tests.fixtures.processes import WorkerProcess
 from base.settings import Settings
 from store import applications, databases
 from streams.ingest import key_mismatch

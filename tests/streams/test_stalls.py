@@ -19,7 +19,7 @@ from confluent_kafka import Producer
 
 from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
 from kafka_edge.topics import ensure_topics
-from eye.processes import ROOT, settings_env
+from tests.fixtures.processes import ROOT, settings_env
 from base.settings import Settings
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.services import STATE
