@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
 from graphql_api import subscriptions
-from graphql_api.resolvers import RESOLVERS
+from graphql_api.binding import RESOLVERS
 
 
 def _serialize_datetime(value: Any) -> str:
