@@ -39,14 +39,18 @@ def events_of(key: str, fetch: Fetch, where: str
     return resolve
 
 
-async def resolve_all_events_by_session_id(_: None, info: GraphQLResolveInfo, sessionId: str
-                                           ) -> list[Row]:
-    ctx = context(info)
-    rows = await queries.session_events(ctx.pool, sessionId, limit=ctx.settings.api_list_max + 1)
-    if not rows:
-        return []
-    # Cut (and said to be cut) only where the events are asked for: eventsBySession.
-    return [{"sessionId": sessionId, "events": rows}]
+def grouped(key: str, fetch: Fetch) -> Callable[..., Awaitable[list[Row]]]:
+    """A seed query for the events of the one `key` it is given (a session id, a category):
+    one object holding them all, or none when there are none."""
+    async def resolve(_: None, info: GraphQLResolveInfo, **args: Any) -> list[Row]:
+        ctx = context(info)
+        value = args[key]
+        rows = await fetch(ctx.pool, value, limit=ctx.settings.api_list_max + 1)
+        if not rows:
+            return []
+        # Cut (and said to be cut) only where the events are asked for (eventsBySession...).
+        return [{key: value, "events": rows}]
+    return resolve
 
 
 async def resolve_all_events_from_date_to(_: None, info: GraphQLResolveInfo, fromDate: datetime,
@@ -64,26 +68,18 @@ async def resolve_all_events_from_date_to(_: None, info: GraphQLResolveInfo, fro
     return times
 
 
-async def resolve_all_events_by_category(_: None, info: GraphQLResolveInfo, name: str
-                                         ) -> list[Row]:
-    ctx = context(info)
-    rows = await queries.category_events(ctx.pool, name, limit=ctx.settings.api_list_max + 1)
-    if not rows:
-        return []
-    return [{"name": name, "events": rows}]
-
-
-QUERY = {"allEventsBySessionId": resolve_all_events_by_session_id,
+QUERY = {"allEventsBySessionId": grouped("sessionId", queries.session_events),
          "allEventsFromDateTo": resolve_all_events_from_date_to,
-         "allEventsByCategory": resolve_all_events_by_category}
+         "allEventsByCategory": grouped("name", queries.category_events)}
 TYPES = {
     "SessionType": {"eventsBySession": events_of("sessionId", queries.session_events,
                                                  "SessionType.eventsBySession")},
     "CategoryType": {"eventsByCategory": events_of("name", queries.category_events,
                                                    "CategoryType.eventsByCategory")},
-    "TimeType": {"eventsByTime": events_of("timestamp", queries.events_at, "TimeType.eventsByTime")},
+    "TimeType": {"eventsByTime": events_of("timestamp", queries.events_at,
+                                           "TimeType.eventsByTime")},
 }
 # EventType, the seed's event: its sessionId, category and timestamp are seed types.
 EVENT_TYPE = {"sessionId": parent("sessionId", "session_id"),
-                "category": parent("name", "category"),
-                "timestamp": parent("timestamp", "timestamp")}
+              "category": parent("name", "category"),
+              "timestamp": parent("timestamp", "timestamp")}
