@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from base.settings import Settings
-from tests.collector.db import wait_rows
+from tests.fixtures.rows import wait_rows
 from tests.fixtures.stack import WorkerProcess
 
 CHROMIUM = "/usr/bin/chromium"

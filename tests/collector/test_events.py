@@ -14,7 +14,7 @@ from kafka_edge.clients import APP_KEY_HEADER
 from eye.server import create_server
 from base.settings import Settings
 from store import applications
-from tests.collector.kafka import murmur2_partition, read_topic
+from tests.fixtures.kafka import murmur2_partition, read_topic
 
 URL = "/v1/events"
 

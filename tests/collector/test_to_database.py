@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient
 
 from eye.demo import demo_events
 from base.settings import Settings
-from tests.collector.db import wait_rows
+from tests.fixtures.rows import wait_rows
 from tests.fixtures.stack import WorkerProcess
 
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from eye.demo import demo_events
 from base.settings import Settings
 from store import applications
-from tests.collector.kafka import read_topic
+from tests.fixtures.kafka import read_topic
 
 URL = "/v1/validate"
 

@@ -11,7 +11,7 @@ import psycopg
 
 from eye.loadgen import generate
 from base.settings import Settings
-from tests.collector.db import wait_rows
+from tests.fixtures.rows import wait_rows
 from tests.eye.run import eye, one_line_failure
 from tests.fixtures.stack import WorkerProcess
 

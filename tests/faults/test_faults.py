@@ -21,7 +21,7 @@ from base.settings import Settings
 from tests.faults.drill import Load, Producing, assert_exact, wait_rows
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import derive, free_port
-from tests.streams.test_pipeline import produce
+from tests.fixtures.kafka import produce
 
 TIMEOUT = 600
 # Warnings every loaded worker logs; they would bury the ones that explain a failure.

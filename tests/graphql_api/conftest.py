@@ -75,17 +75,6 @@ async def store_session(dsn: str, events: list[Ev], application_id: int | None =
              views[-1].data["path"] if views else None, len(views) <= 1))
 
 
-async def store_errors(dsn: str, rows: Iterable[tuple[str, bytes | None, datetime]]) -> None:
-    """Rejected messages as (reason, payload, received_at), at offsets 0, 1, 2, …"""
-    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-        async with conn.cursor() as cur:
-            await cur.executemany(
-                "INSERT INTO errors (reason, detail, payload, headers, topic, \"partition\", "
-                "\"offset\", received_at) VALUES (%s, %s, %s, '{}', 'eye-events', 0, %s, %s)",
-                [(reason, f"detail of {reason}", payload, i, received)
-                 for i, (reason, payload, received) in enumerate(rows)])
-
-
 Gql = Callable[..., Awaitable[dict[str, Any]]]
 
 

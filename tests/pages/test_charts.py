@@ -19,7 +19,7 @@ from eye.server import create_server
 from base.settings import Settings
 from tests.fixtures.stack import WorkerProcess, derive
 from tests.pages.conftest import UI_ASSETS
-from tests.pages.test_pages import db, drained, sign_in
+from tests.fixtures.pages import db, drained, sign_in
 
 
 @pytest_asyncio.fixture

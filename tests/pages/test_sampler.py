@@ -11,7 +11,7 @@ from pages import sampler
 from pages.history import History
 from kafka_edge.lag import LagMonitor
 from store.db import open_pool
-from tests.monitor.test_lag import send
+from tests.fixtures.kafka import send
 
 
 async def sample_for(settings: Settings, seconds: float, during: float = 0.0) -> History:

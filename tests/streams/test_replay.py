@@ -16,7 +16,7 @@ from base.policy import policy_from
 from streams.replay import replay
 from tests.fixtures.stack import WorkerProcess, derive
 from tests.fixtures.rows import wait_for_rows
-from tests.streams.test_pipeline import event, produce
+from tests.fixtures.kafka import event, produce
 
 
 def test_replay_moves_what_now_passes_once_and_rebuilds_sessions(

@@ -16,7 +16,7 @@ from kafka_edge.topics import ensure_topics
 from base.settings import Settings
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.stack import WorkerProcess
-from tests.streams.test_pipeline import produce
+from tests.fixtures.kafka import produce
 
 T0 = datetime.now(UTC) - timedelta(hours=1)
 

@@ -11,8 +11,8 @@ from eye.demo import demo_events
 from eye.sending import produce
 from base.settings import Settings
 from tests.fixtures.stack import WorkerProcess
-from tests.monitor.test_lag import wait_for_lag
-from tests.monitor.test_metrics import samples
+from tests.fixtures.kafka import wait_for_lag
+from tests.fixtures.metrics import samples
 
 
 def scrape(settings: Settings) -> dict[str, list[tuple[dict[str, str], float]]]:

@@ -6,38 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections import Counter
 from pathlib import Path
 
 import psycopg
 import pytest
-from confluent_kafka import Producer
 
 from eye.demo import demo_events
 from eye.sending import produce
-from kafka_edge.clients import PRODUCER_DEFAULTS
 from base.settings import Settings
-from kafka_edge.lag import Lag, LagUnavailable, measure
+from kafka_edge.lag import LagUnavailable
 from kafka_edge.positions import resume_positions
+from tests.fixtures.kafka import lag_of, send, wait_for_lag
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess, settings_env
-
-
-def lag_of(settings: Settings) -> Lag:
-    return measure(settings.kafka_bootstrap, settings.consumer_group, settings.topic, timeout=5)
-
-
-def wait_for_lag(settings: Settings, total: int, timeout: float = 60.0,
-                 worker: WorkerProcess | None = None) -> Lag:
-    deadline = time.monotonic() + timeout
-    while True:
-        lag = lag_of(settings)
-        if lag.total == total:
-            return lag
-        if time.monotonic() > deadline:
-            tail = worker.log_tail() if worker else ""
-            pytest.fail(f"lag stayed at {lag.total}, not {total}: {lag}\n{tail}")
-        time.sleep(0.25)
 
 
 def stored_rows(settings: Settings) -> int:
@@ -45,22 +26,6 @@ def stored_rows(settings: Settings) -> int:
         (events,) = conn.execute("SELECT count(*) FROM events").fetchone()  # type: ignore[misc]
         (errors,) = conn.execute("SELECT count(*) FROM errors").fetchone()  # type: ignore[misc]
     return int(events) + int(errors)
-
-
-def send(settings: Settings, n: int, *, timestamp_ms: int | None = None) -> Counter[int]:
-    """`n` small messages, keyed so that they spread over the partitions; how many went where."""
-    producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap})
-    where: Counter[int] = Counter()
-
-    def delivered(err: object, msg: object) -> None:
-        assert err is None, err
-        where[msg.partition()] += 1  # type: ignore[attr-defined]
-
-    for i in range(n):
-        producer.produce(settings.topic, key=f"s-{i}".encode(), value=b"{}",
-                         timestamp=timestamp_ms or 0, on_delivery=delivered)
-    assert producer.flush(10) == 0
-    return where
 
 
 def test_a_group_that_committed_nothing_lags_by_every_message(topics: Settings) -> None:
