@@ -24,10 +24,10 @@ from typing import Any
 
 import faust
 
-from tests.fixtures.processes import ROOT, settings_env
 from base.settings import Settings
 from streams import fetching
 from streams.worker import app_options
+from tests.fixtures.processes import ROOT, settings_env
 
 
 def create_app(settings: Settings, events: int, out: Path) -> faust.App:

@@ -15,9 +15,9 @@ from typing import Any
 
 import psycopg
 
-from tests.fixtures.processes import ROOT, free_port  # noqa: F401 - re-exported for the benchmarks
 from base.settings import Settings
 from store import databases
+from tests.fixtures.processes import ROOT, free_port  # noqa: F401 - re-exported for the benchmarks
 
 RESULTS = ROOT / "bench" / "results"
 STATE = ROOT / ".cache" / "bench"

@@ -23,8 +23,8 @@ from bench.common import (STATE, count, drop_database, fresh_database, services,
                           write_results)
 from bench.ingest import commit_span
 from kafka_edge.topics import ensure_topics
-from tests.fixtures.processes import WorkerProcess
 from store import applications
+from tests.fixtures.processes import WorkerProcess
 
 
 def setup(bootstrap: str, admin: str) -> tuple[Any, str, str]:

@@ -6,8 +6,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from collector.errors import Unauthorized, Unavailable
 from base.ttlcache import TtlCache
+from collector.errors import Unauthorized, Unavailable
 from store import applications, secrets
 from store.db import AsyncConnectionPool
 from store.errors import NO_ANSWER

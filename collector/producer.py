@@ -12,8 +12,8 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from collector.errors import Unavailable
 from base.settings import Settings
+from collector.errors import Unavailable
 from kafka_edge.clients import APP_KEY_HEADER, KafkaError, KafkaException, Message, producer
 
 log = logging.getLogger(__name__)

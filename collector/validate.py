@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from base.policy import policy_from
-from collector.errors import CollectorError, Unauthorized
 from base.settings import Settings
+from collector.errors import CollectorError, Unauthorized
 from validators import Policy, Reason, Rejection, validate
 
 

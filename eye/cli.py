@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from eye.commands import register_all
 from base.errors import EyeError
 from base.settings import Settings
+from eye.commands import register_all
 
 
 class Parser(argparse.ArgumentParser):

@@ -10,12 +10,11 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 
 from base import memory
-from eye import oversize
-from eye.guards import body_deadline, capped
 from base.settings import Settings
 from base.web import SETTINGS
-from store.db import open_pool
-from store.db import POOL
+from eye import oversize
+from eye.guards import body_deadline, capped
+from store.db import POOL, open_pool
 
 
 async def schemas(_request: web.Request) -> web.Response:

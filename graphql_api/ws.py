@@ -54,6 +54,7 @@ from graphql_api.errors import ApiError, format_error
 from graphql_api.feed import Feed, FeedUnavailable
 from graphql_api.hub import Hub, Outbox
 from graphql_api.quota import Quotas
+from graphql_api.schema import SCHEMA
 from graphql_api.subscriptions import SubscriptionContext
 from kafka_edge.lag import lag_monitor
 from store import tokens
@@ -126,8 +127,6 @@ class Connection:
         self.idle_since = time.monotonic()
         self._send_lock = asyncio.Lock()
         self._closing: asyncio.Task[None] | None = None
-        from graphql_api.http import SCHEMA  # http.py routes the upgrade here
-
         self.schema = request.app[SCHEMA]
 
     async def send(self, message: dict[str, Any]) -> None:

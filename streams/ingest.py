@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from streams import metrics
 from store import secrets
 from store.recall import Recall
 from store.rows import ErrorRow, EventRow, Source
+from streams import metrics
 from streams import to_rows as rows
 from streams.app_resolver import AppResolver
 from streams.local_state import LocalTable

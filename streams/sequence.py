@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from base import backoff
-from streams import metrics
 from kafka_edge.hole_reader import HoleUnreadable, Record
+from streams import metrics
 from streams.offsets import Handled, OffsetTracker
 
 log = logging.getLogger(__name__)

@@ -109,7 +109,7 @@ def test_the_worker_and_api_health_checks_ask_their_healthz_on_their_ports() -> 
 
     routes = {r.canonical for r in create_server(Settings()).router.resources()}
     assert "/healthz" in routes
-    assert '@app.page("/healthz")' in (ROOT / "streams" / "app.py").read_text()
+    assert '@app.page("/healthz")' in (ROOT / "streams" / "health.py").read_text()
 
 
 def test_kafka_and_postgres_health_checks_ask_the_broker_and_database_the_services_run() -> None:

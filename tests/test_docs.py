@@ -25,10 +25,10 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from tests.fixtures.processes import settings_env
+from base.settings import Settings
 from eye.sdk import event
 from eye.server import listening
-from base.settings import Settings
+from tests.fixtures.processes import settings_env
 from tests.fixtures.stack import WorkerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -66,6 +66,14 @@ def test_every_package_of_the_product_has_a_layer() -> None:
     assert found - {"tests", "bench"} == set(LEVEL)
 
 
+def test_every_package_is_installed_and_in_the_image() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in LEVEL:
+        assert f'"{package}*"' in pyproject, package
+        assert f"COPY {package} {package}\n" in dockerfile, package
+
+
 def test_every_import_points_down() -> None:
     found = [v for package, path in modules()
              for v in violations(package, str(path.relative_to(ROOT)), path.read_text())]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from eye.commands import args as types
 from base.settings import Settings
+from eye.commands import args as types
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

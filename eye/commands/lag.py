@@ -8,8 +8,8 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from eye.commands import args as types
 from base.settings import Settings
+from eye.commands import args as types
 
 if TYPE_CHECKING:
     from kafka_edge.lag import Lag

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from eye.commands import args as types
 from base.errors import EyeError
 from base.settings import Settings
+from eye.commands import args as types
 
 
 @dataclass

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO
 
-from eye.commands import args as types
-from eye.commands.load import Sent
 from base.errors import EyeError
 from base.settings import Settings
+from eye.commands import args as types
+from eye.commands.load import Sent
 
 # How far the worker's clock may lag ours and still have its rows found.
 CLOCK_MARGIN = timedelta(minutes=5)

@@ -9,10 +9,10 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from eye.demo import demo_events
-from kafka_edge.clients import APP_KEY_HEADER
-from eye.server import create_server
 from base.settings import Settings
+from eye.demo import demo_events
+from eye.server import create_server
+from kafka_edge.clients import APP_KEY_HEADER
 from store import applications
 from tests.fixtures.kafka import murmur2_partition, read_topic
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 from aiohttp.test_utils import TestClient
 
-from eye.demo import demo_events
 from base.settings import Settings
+from eye.demo import demo_events
 from tests.fixtures.rows import wait_rows
 from tests.fixtures.stack import WorkerProcess
 

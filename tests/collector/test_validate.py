@@ -8,8 +8,8 @@ import orjson
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from eye.demo import demo_events
 from base.settings import Settings
+from eye.demo import demo_events
 from store import applications
 from tests.fixtures.kafka import read_topic
 

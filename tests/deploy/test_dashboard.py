@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from base.settings import Settings
 from eye.demo import demo_events
 from eye.sending import produce
-from base.settings import Settings
 from tests.deploy.prometheus import Prometheus, running
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import orjson
 
-from eye.loadgen import INVALID_KINDS, Pacer, generate
 from base.settings import Settings
+from eye.loadgen import INVALID_KINDS, Pacer, generate
 from tests.fixtures.rows import wait_rows
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess, settings_env

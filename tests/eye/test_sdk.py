@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from kafka_edge.clients import APP_KEY_HEADER, DeliveryFailed
-from eye.sdk import EyeProducer, InvalidEvent, event
 from base.settings import Settings
+from eye.sdk import EyeProducer, InvalidEvent, event
+from kafka_edge.clients import APP_KEY_HEADER, DeliveryFailed
 from tests.fixtures.kafka import murmur2_partition, read_topic
 from validators import Event, Policy, validate
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from eye.server import listening
 from base.settings import Settings
+from eye.server import listening
 
 Address = tuple[str, int]
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import psycopg
 
-from kafka_edge.clients import DeliveryFailed
-from eye.sdk import EyeProducer
 from base.settings import Settings
+from eye.sdk import EyeProducer
+from kafka_edge.clients import DeliveryFailed
 from kafka_edge.lag import measure
 
 # CI runs a smaller load; `make test-faults` runs the full one.

@@ -15,8 +15,8 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from eye.server import create_server
 from base.settings import Settings
+from eye.server import create_server
 from store.partitions import ensure_months, month_of
 from tests.fixtures.services import ROOT, installed
 

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 
 from base.settings import Settings
 from store.db import POOL
-from tests.graphql_api.conftest import at, client_gql
 from tests.fixtures.stack import _token
+from tests.graphql_api.conftest import at, client_gql
 
 # Twenty statements that each count every rejected message (there is no rollup of errors).
 COUNTS = "{ " + " ".join(f"c{i}: errorCounts {{ count }}" for i in range(20)) + " }"

@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from base.settings import Settings
 from eye.demo import demo_events
 from eye.sending import produce
-from base.settings import Settings
 from kafka_edge.lag import LagUnavailable
 from kafka_edge.positions import resume_positions
 from tests.fixtures.kafka import lag_of, send, wait_for_lag

@@ -8,8 +8,8 @@ import pytest
 from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
 
-from eye.server import create_server
 from base.settings import Settings
+from eye.server import create_server
 
 
 async def test_healthz_is_ok_with_the_database(api: TestClient) -> None:

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from eye.server import create_server
 from base.settings import Settings
+from eye.server import create_server
 
 PUBLIC = "https://eye.example.com"
 

@@ -3,8 +3,8 @@ only the last span of samples."""
 
 from __future__ import annotations
 
-from pages.history import History, Sample, gap, sample
 from kafka_edge.lag import Lag, PartitionLag
+from pages.history import History, Sample, gap, sample
 
 
 def lag(at: float, ends: list[int], committed: list[int | None]) -> Lag:

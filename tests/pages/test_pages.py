@@ -13,9 +13,9 @@ import psycopg
 from aiohttp.test_utils import TestClient
 from playwright.async_api import expect
 
+from base.settings import Settings
 from eye.demo import demo_events
 from eye.sending import produce
-from base.settings import Settings
 from tests.fixtures.pages import db, drained
 from tests.fixtures.stack import WorkerProcess
 

@@ -7,9 +7,9 @@ import asyncio
 import contextlib
 
 from base.settings import Settings
+from kafka_edge.lag import LagMonitor
 from pages import sampler
 from pages.history import History
-from kafka_edge.lag import LagMonitor
 from store.db import open_pool
 from tests.fixtures.kafka import send
 

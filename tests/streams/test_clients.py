@@ -13,10 +13,10 @@ import psycopg
 import pytest
 from confluent_kafka import Producer
 
-from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
 from base.settings import Settings
-from tests.fixtures.stack import WorkerProcess
+from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
 from tests.fixtures.rows import wait_for_rows
+from tests.fixtures.stack import WorkerProcess
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 

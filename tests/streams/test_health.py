@@ -7,12 +7,12 @@ import urllib.request
 
 import orjson
 
+from base.settings import Settings
 from eye.demo import demo_events
 from eye.sending import produce
-from base.settings import Settings
-from tests.fixtures.stack import WorkerProcess
 from tests.fixtures.kafka import wait_for_lag
 from tests.fixtures.metrics import samples
+from tests.fixtures.stack import WorkerProcess
 
 
 def scrape(settings: Settings) -> dict[str, list[tuple[dict[str, str], float]]]:

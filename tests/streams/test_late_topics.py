@@ -10,13 +10,13 @@ import orjson
 import psycopg
 from confluent_kafka.admin import AdminClient
 
+from base.settings import Settings
 from kafka_edge.control import rebuild_sessions
 from kafka_edge.topics import ensure_topics
-from base.settings import Settings
+from tests.fixtures.kafka import event, produce
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess
-from tests.fixtures.kafka import event, produce
 
 
 def assigned_topics(settings: Settings) -> set[str]:

@@ -11,9 +11,9 @@ import orjson
 import psycopg
 from confluent_kafka import Consumer
 
+from base.settings import Settings
 from kafka_edge.clients import APP_KEY_HEADER
 from kafka_edge.topics import ensure_topics
-from base.settings import Settings
 from tests.fixtures.kafka import NOW, event, produce
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.stack import WorkerProcess, derive

@@ -15,14 +15,14 @@ import orjson
 import psycopg
 import pytest
 
-from kafka_edge.topics import ensure_topics
 from base.settings import Settings
+from kafka_edge.topics import ensure_topics
 from store.applications import add as add_app
 from store.migrate import migrate
+from tests.fixtures.kafka import event, produce
+from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import WorkerProcess, derive, free_port
-from tests.fixtures.rows import wait_for_rows
-from tests.fixtures.kafka import event, produce
 
 N_SESSIONS = 100
 
