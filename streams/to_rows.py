@@ -10,12 +10,11 @@ from uuid import UUID, uuid5
 
 import orjson
 
+from kafka_edge.clients import APP_KEY_HEADER
 from store.applications import key_hash
 from store.rows import ErrorRow, EventRow, SessionRow, Source
 from streams.sessions import Session
 from validators import Event, Reason, Rejection
-
-APP_KEY_HEADER = "eye-app-key"
 
 # Fixed namespace: the id of an event without `event_id` depends only on where it was read.
 _ID_NAMESPACE = UUID("6f1c1a52-3d7e-4a2e-9a51-1b0c7e5e0e11")
