@@ -11,14 +11,17 @@ WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 EYE_API_GRAPHIQL_DIR=/app/graphiql \
     EYE_UI_ASSETS_DIR=/app/ui-assets
 COPY pyproject.toml constraints.txt README.md ./
-COPY eye eye
-COPY streams streams
+# The packages, from the bottom layer up (docs/architecture.md).
 COPY validators validators
+COPY base base
 COPY store store
+COPY kafka_edge kafka_edge
+COPY streams streams
 COPY graphql_api graphql_api
 COPY collector collector
 COPY monitor monitor
 COPY pages pages
+COPY eye eye
 COPY --from=assets /assets/graphiql /app/graphiql
 COPY --from=assets /assets/ui /app/ui-assets
 RUN pip install --no-cache-dir -c constraints.txt . && useradd --system eye && mkdir /var/lib/eye \

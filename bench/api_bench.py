@@ -37,6 +37,7 @@ import aiohttp
 import psycopg
 
 from bench.common import service
+from tests.fixtures.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -175,14 +176,6 @@ def prepare_database(events: int, days: int, reuse: bool) -> str:
 
 
 # ---- servers -----------------------------------------------------------------------------------
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     import urllib.error

@@ -2,7 +2,7 @@
 
     python -m bench.ceiling --events N --out FILE      (settings from EYE_*, as `eye worker`)
 
-The worker's app class and Faust settings (`streams.app.app_options`, same faust version) with a
+The worker's app class and Faust settings (`streams.worker.app_options`, same faust version) with a
 memory store, reading `EYE_TOPIC` in the consumer group `EYE_CONSUMER_GROUP`. The agent counts
 the events of its stream, which get there Faust's way, one at a time (the worker's agent takes
 its topic in lists from an inbox instead: streams/delivery.py). At the N-th it writes the
@@ -24,10 +24,10 @@ from typing import Any
 
 import faust
 
-from eye.processes import ROOT, settings_env
-from eye.settings import Settings
+from base.settings import Settings
 from streams import fetching
-from streams.app import app_options
+from streams.worker import app_options
+from tests.fixtures.processes import ROOT, settings_env
 
 
 def create_app(settings: Settings, events: int, out: Path) -> faust.App:

@@ -19,7 +19,6 @@ import os
 import platform
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.fixtures.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".cache" / "bench"
@@ -55,12 +56,6 @@ def service(name: str, port: int, env: dict[str, str] | None = None) -> Iterator
     finally:
         if started:
             _script(name, "stop", *args)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def event_bodies(events: int, batch: int) -> list[bytes]:
@@ -136,7 +131,7 @@ def raw_produce_rate(bootstrap: str, topic: str, key: str, events: int) -> dict[
     import orjson
     from confluent_kafka import Producer
 
-    from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS
+    from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
     from eye.loadgen import generate
 
     messages = [(m.key, m.value) for m in generate(events, sessions=max(events // 20, 1), seed=1)]
@@ -205,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     import psycopg
     from confluent_kafka.admin import AdminClient
 
-    from eye.kafka import ensure_topics
-    from eye.settings import Settings
+    from kafka_edge.topics import ensure_topics
+    from base.settings import Settings
     from store import applications
     from store.migrate import migrate
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -16,9 +15,9 @@ from typing import Any
 
 import psycopg
 
-from eye.processes import ROOT
-from eye.settings import Settings
+from base.settings import Settings
 from store import databases
+from tests.fixtures.processes import ROOT, free_port  # noqa: F401 - re-exported for the benchmarks
 
 RESULTS = ROOT / "bench" / "results"
 STATE = ROOT / ".cache" / "bench"
@@ -71,12 +70,6 @@ def fresh_database(admin_dsn: str, prefix: str = "eye_bench") -> str:
 
 def drop_database(admin_dsn: str, dsn: str) -> None:
     databases.drop(admin_dsn, dsn)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def settings_for(bootstrap: str, dsn: str, tag: str) -> Settings:

@@ -28,10 +28,10 @@ from typing import Any
 import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
+from base.settings import Settings
 from bench import load
 from eye.loadgen import Pacer
-from eye.processes import WorkerProcess
-from eye.settings import Settings
+from tests.fixtures.processes import WorkerProcess
 
 POLL = 0.05
 OLDEST = 2000

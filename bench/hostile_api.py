@@ -20,8 +20,8 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from graphql import get_introspection_query
 
+from base.settings import Settings
 from eye.server import create_server
-from eye.settings import Settings
 from store import databases, tokens
 from store.partitions import ensure_months_sync, month_of
 

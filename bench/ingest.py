@@ -47,14 +47,14 @@ import orjson
 import psycopg
 from confluent_kafka.admin import AdminClient
 
+from base.settings import Settings
 from bench import ceiling, freshness, load
 from bench.common import (STATE, count, drop_database, fresh_database, services, settings_for,
                           write_results)
-from eye.kafka import ensure_topics
-from eye.processes import WorkerProcess
-from eye.settings import Settings
+from kafka_edge.topics import ensure_topics
 from store import applications
 from store.partitions import ensure_months_sync, month_of
+from tests.fixtures.processes import WorkerProcess
 
 PREFILL_RATE = 5_000  # the schedule the filled topic's plan follows (which events are close)
 STEADY_RATES = (2_000, 5_000)

@@ -58,7 +58,7 @@ from bench.common import STATE, free_port, services, write_results
 from bench.ingest import pipeline
 from bench.subscriptions import _start_api, percentiles
 from eye.loadgen import Pacer
-from eye.processes import settings_env
+from tests.fixtures.processes import settings_env
 
 TARGET_MS = 20.0
 CHEAP = ("session", "category_page")

@@ -22,9 +22,9 @@ from bench import load
 from bench.common import (STATE, count, drop_database, fresh_database, services, settings_for,
                           write_results)
 from bench.ingest import commit_span
-from eye.kafka import ensure_topics
-from eye.processes import WorkerProcess
+from kafka_edge.topics import ensure_topics
 from store import applications
+from tests.fixtures.processes import WorkerProcess
 
 
 def setup(bootstrap: str, admin: str) -> tuple[Any, str, str]:

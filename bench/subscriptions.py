@@ -43,7 +43,7 @@ from bench import load
 from bench.common import STATE, free_port, services, write_results
 from bench.ingest import pipeline
 from eye.loadgen import Pacer
-from eye.processes import ROOT, settings_env
+from tests.fixtures.processes import ROOT, settings_env
 
 WARMUP = 5.0
 SETTLE = 3.0  # seconds after the database stopped growing before the subscribers stop

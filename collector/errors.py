@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eye.errors import EyeError
+from base.errors import EyeError
 
 
 class CollectorError(EyeError):

@@ -6,18 +6,17 @@ import logging
 import time
 from collections.abc import Callable
 
-from psycopg import Error as DatabaseError
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
-
+from base.ttlcache import TtlCache
 from collector.errors import Unauthorized, Unavailable
-from eye.ttlcache import TtlCache
 from store import applications, secrets
+from store.db import AsyncConnectionPool
+from store.errors import NO_ANSWER
 
 log = logging.getLogger(__name__)
 
 
 class AppKeys:
-    """Like streams.apps.AppResolver, but a request cannot wait for the database to return.
+    """Like streams.app_resolver.AppResolver, but a request cannot wait for the database to return.
 
     While PostgreSQL is away, a key that was valid a moment ago is still let through (the
     worker checks it again before storing anything); any other key gets a 503 to retry.
@@ -38,7 +37,7 @@ class AppKeys:
             try:
                 async with self._pool.connection(timeout=2.0) as conn:
                     app_id = await applications.active_id(conn, key)
-            except (DatabaseError, PoolTimeout) as exc:
+            except NO_ANSWER as exc:
                 if hit is not None and hit[0] is not None:
                     return hit[0]
                 log.warning("cannot check an app key: %s", exc)

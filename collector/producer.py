@@ -12,11 +12,9 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
-
+from base.settings import Settings
 from collector.errors import Unavailable
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS
-from eye.settings import Settings
+from kafka_edge.clients import APP_KEY_HEADER, KafkaError, KafkaException, Message, producer
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +73,7 @@ class AsyncProducer:
     def __init__(self, settings: Settings) -> None:
         self.topic = settings.topic
         self.timeout = settings.collector_delivery_timeout
-        self._producer = Producer({
-            **PRODUCER_DEFAULTS,
-            "bootstrap.servers": settings.kafka_bootstrap,
+        self._producer = producer(settings.kafka_bootstrap, {
             "client.id": "eye-collector",
             "linger.ms": settings.collector_linger_ms,
             # librdkafka gives up on a message at the same moment we stop waiting for it, so a

@@ -12,12 +12,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from base.settings import Settings
+from base.web import SETTINGS
 from collector import validate
 from collector.errors import BadRequest, CollectorError, TooLarge, Unauthorized, Unavailable
 from collector.keys import AppKeys
 from collector.producer import AsyncProducer, KeyValue
-from eye.settings import Settings
-from eye.web import POOL, SETTINGS
+from store.db import POOL
 
 STATIC = Path(__file__).parent / "static"
 KEY_HEADER = "X-Eye-App-Key"

@@ -12,17 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
+from base.policy import policy_from
+from base.settings import Settings
 from collector.errors import CollectorError, Unauthorized
-from eye.settings import Settings
 from validators import Policy, Reason, Rejection, validate
-
-
-def policy(settings: Settings) -> Policy:
-    # The worker's (streams.app.policy_from), built here so the server does not import Faust;
-    # tests/collector/test_validate.py holds the two equal.
-    return Policy(max_message_bytes=settings.max_message_bytes, max_depth=settings.max_depth,
-                  max_clock_skew=settings.max_clock_skew, max_event_age=settings.max_event_age,
-                  unknown_event_types=settings.unknown_event_types)
 
 
 def verdicts(values: list[bytes], policy: Policy, *, app: Unauthorized | None,
@@ -56,5 +49,5 @@ async def judge(values: list[bytes], keys_check: Any, key: bytes | None, setting
         app = exc
     except CollectorError:
         raise
-    body = verdicts(values, policy(settings), app=app, received_at=datetime.now(UTC))
+    body = verdicts(values, policy_from(settings), app=app, received_at=datetime.now(UTC))
     return web.json_response(body)

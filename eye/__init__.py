@@ -1,1 +1,1 @@
-
+"""The top floor: the `eye` command, the SDK and the wiring of the processes."""

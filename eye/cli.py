@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from base.errors import EyeError
+from base.settings import Settings
 from eye.commands import register_all
-from eye.errors import EyeError
-from eye.settings import Settings
 
 
 class Parser(argparse.ArgumentParser):
@@ -34,15 +34,16 @@ def parser() -> argparse.ArgumentParser:
 
 def explain(exc: BaseException) -> str:
     """One line for a failure the commands did not raise on purpose."""
-    import psycopg
     from pydantic import ValidationError
 
-    if isinstance(exc, psycopg.OperationalError):
+    from store.errors import DatabaseError, DatabaseUnreachable, NoSuchTable
+
+    if isinstance(exc, DatabaseUnreachable):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"cannot reach PostgreSQL (EYE_DATABASE_URL): {first}"
-    if isinstance(exc, psycopg.errors.UndefinedTable):
+    if isinstance(exc, NoSuchTable):
         return "the database has no tables of The Eye (or older ones): run `eye migrate` first"
-    if isinstance(exc, psycopg.Error):
+    if isinstance(exc, DatabaseError):
         return f"PostgreSQL refused: {str(exc).strip().splitlines()[0]}"
     if type(exc).__name__ == "KafkaException" and exc.args:
         err = exc.args[0]

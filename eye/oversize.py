@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from eye.settings import Settings
+from base.settings import Settings
 
 # What the parser itself holds for one line; the application's limits are well below it.
 PARSER_LINE_BYTES = 1024 * 1024

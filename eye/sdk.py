@@ -19,10 +19,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from confluent_kafka import KafkaError, Message, Producer
-
-from eye.errors import EyeError
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, DeliveryFailed
+from base.errors import EyeError
+from kafka_edge.clients import APP_KEY_HEADER, DeliveryFailed, KafkaError, Message, producer
 
 if TYPE_CHECKING:
     from validators import Policy
@@ -72,10 +70,8 @@ class EyeProducer:
         self._failures: list[str] = []
         self._delivered = 0
         self._check = _local_check(None if check is True else check) if check else None
-        self._producer = Producer({
+        self._producer = producer(bootstrap, {
             **(config or {}),
-            **PRODUCER_DEFAULTS,
-            "bootstrap.servers": bootstrap,
             "linger.ms": linger_ms,
             "message.timeout.ms": int(delivery_timeout * 1000),
         })

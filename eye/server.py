@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from eye import memory, oversize
+from base import memory
+from base.settings import Settings
+from base.web import SETTINGS
+from eye import oversize
 from eye.guards import body_deadline, capped
-from eye.settings import Settings
-from eye.web import POOL, SETTINGS
-from store.db import open_pool
+from store.db import POOL, open_pool
 
 
 async def schemas(_request: web.Request) -> web.Response:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from eye.backoff import delays
+from base.backoff import delays
 
 TAIL_LINES = 20
 

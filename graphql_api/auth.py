@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from psycopg import Error as DatabaseError
-from psycopg_pool import PoolTimeout
 
-from eye.ttlcache import TtlCache
-from eye.web import POOL, SETTINGS
+from base.ttlcache import TtlCache
+from base.web import SETTINGS
 from graphql_api.errors import Unauthenticated, Unavailable
 from store import secrets, tokens
+from store.db import POOL
+from store.errors import NO_ANSWER
 from store.tokens import Token
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ async def authenticate(request: web.Request) -> Token:
     try:
         async with request.app[POOL].connection() as conn:
             token = await tokens.active(conn, value)
-    except (DatabaseError, PoolTimeout) as exc:
+    except NO_ANSWER as exc:
         log.warning("cannot check an API token: %s", exc)
         raise Unavailable("cannot check the token now: the database does not answer; "
                           "retry shortly") from None

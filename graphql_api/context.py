@@ -10,7 +10,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from eye.settings import Settings
+from base.settings import Settings
 from store.db import Connections
 from store.tokens import Token
 

@@ -6,10 +6,9 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError
-from psycopg import errors as pg_errors
 
-from eye.errors import EyeError
-from store.errors import ValueRejected
+from base.errors import EyeError
+from store.errors import StatementTimeout, ValueRejected
 
 log = logging.getLogger("eye.graphql")
 
@@ -79,7 +78,7 @@ def format_error(error: GraphQLError, *, statement_timeout_ms: int) -> dict[str,
     elif isinstance(original, ValueRejected):
         formatted["message"] = str(original)
         formatted["extensions"] = {"code": "BAD_USER_INPUT"}
-    elif isinstance(original, pg_errors.QueryCanceled):
+    elif isinstance(original, StatementTimeout):
         formatted["message"] = (f"the query was stopped by the statement timeout of "
                                 f"{statement_timeout_ms} ms; narrow the filter or the time range")
         formatted["extensions"] = {"code": "STATEMENT_TIMEOUT",

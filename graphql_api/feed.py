@@ -28,11 +28,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
-from eye.errors import EyeError
+from base.errors import EyeError
 from store import notify
+from store.db import AsyncConnectionPool, connect_async
 
 log = logging.getLogger("eye.graphql.feed")
 
@@ -131,7 +130,7 @@ class Feed:
 
     async def _run(self, ready: asyncio.Future[None]) -> None:
         try:
-            conn = await AsyncConnection.connect(self._dsn, autocommit=True,
+            conn = await connect_async(self._dsn, autocommit=True,
                                                  connect_timeout=int(self._connect_timeout))
         except Exception as exc:
             ready.set_exception(FeedUnavailable(f"cannot listen to the database: {exc}"))

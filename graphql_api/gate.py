@@ -17,10 +17,9 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
 from graphql_api.errors import LimitExceeded
+from store.db import AsyncConnection, AsyncConnectionPool
 
 
 class TokenGates:

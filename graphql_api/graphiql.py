@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from eye.web import SETTINGS
+from base.web import SETTINGS
 
 ASSETS_PATH = "/graphql/assets"
 # name served -> file under <api_graphiql_dir>/node_modules

@@ -28,19 +28,19 @@ from graphql import execute as execute_query
 from graphql import validate as validate_query
 from graphql.execution.values import get_variable_values
 
-from eye.web import POOL, SETTINGS
+from base.ttlcache import TtlCache
+from base.web import SETTINGS
 from graphql_api import graphiql, introspection, limits, media, ws
-from eye.ttlcache import TtlCache
 from graphql_api.auth import TOKEN_CACHE, authenticate
 from graphql_api.context import Context
 from graphql_api.errors import ApiError, BodyTooLarge, entry, format_error
 from graphql_api.executor import SlicingExecutor
 from graphql_api.gate import RequestConnections, TokenGates
 from graphql_api.precedence import Precedence, Turn
-from graphql_api.schema import load_schema
+from graphql_api.schema import SCHEMA, load_schema
+from store.db import POOL
 from store.tokens import Token
 
-SCHEMA = web.AppKey("schema", GraphQLSchema)
 GATES = web.AppKey("token_gates", TokenGates)
 HEAVY_LANE = web.AppKey("heavy_lane", asyncio.Semaphore)
 PRECEDENCE = web.AppKey("precedence", Precedence)

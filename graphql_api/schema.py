@@ -1,4 +1,4 @@
-"""The GraphQL schema: SDL in schema.graphql, resolvers bound here by type and field name."""
+"""The GraphQL schema: SDL in schema.graphql, with the resolvers binding.py names for each field."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
+from aiohttp import web
 from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
 from graphql_api import subscriptions
-from graphql_api.resolvers import RESOLVERS
+from graphql_api.binding import RESOLVERS
 
 
 def _serialize_datetime(value: Any) -> str:
@@ -28,6 +29,10 @@ def _parse_datetime(value: Any) -> datetime:
         raise ValueError(f"DateTime must be ISO 8601, like '2022-01-03 07:39:23.066994+00:00'; "
                          f"got {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# The schema in the API's aiohttp application state, for both transports (http.py, ws.py).
+SCHEMA = web.AppKey("schema", GraphQLSchema)
 
 
 def load_schema() -> GraphQLSchema:

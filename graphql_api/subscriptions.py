@@ -19,7 +19,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema
 from graphql_api.context import Context
 from graphql_api.feed import Feed, Subscription
 from graphql_api.resolvers import app_id
-from monitor.lag import LagMonitor, LagUnavailable
+from kafka_edge.lag import LagMonitor, LagUnavailable
 from store.pages import rejected_recently
 
 Row = dict[str, Any]

@@ -37,8 +37,6 @@ from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
-from psycopg import Error as DatabaseError
-from psycopg_pool import PoolTimeout
 from graphql import (
     ExecutionResult,
     GraphQLError,
@@ -50,15 +48,18 @@ from graphql import execute as execute_query
 from graphql import validate as validate_query
 from graphql.execution.values import get_variable_values
 
-from eye.web import POOL, SETTINGS
+from base.web import SETTINGS
 from graphql_api import limits
 from graphql_api.errors import ApiError, format_error
 from graphql_api.feed import Feed, FeedUnavailable
 from graphql_api.hub import Hub, Outbox
 from graphql_api.quota import Quotas
+from graphql_api.schema import SCHEMA
 from graphql_api.subscriptions import SubscriptionContext
-from monitor.http import lag_monitor
+from kafka_edge.lag import lag_monitor
 from store import tokens
+from store.db import POOL
+from store.errors import NO_ANSWER
 from store.tokens import Token
 
 log = logging.getLogger("eye.graphql.ws")
@@ -126,8 +127,6 @@ class Connection:
         self.idle_since = time.monotonic()
         self._send_lock = asyncio.Lock()
         self._closing: asyncio.Task[None] | None = None
-        from graphql_api.http import SCHEMA  # http.py routes the upgrade here
-
         self.schema = request.app[SCHEMA]
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -221,7 +220,7 @@ class Connection:
         try:
             async with self.app[POOL].connection() as conn:
                 token = await tokens.active(conn, text)
-        except (DatabaseError, PoolTimeout) as exc:
+        except NO_ANSWER as exc:
             log.warning("cannot check an API token: %s", exc)
             raise Close(1013, "Try Again Later: cannot check the token now") from None
         if token is None:

@@ -1,1 +1,1 @@
-"""Watching The Eye run: consumer lag from the broker, Prometheus metrics of the API and worker."""
+"""The API's /metrics (lag as kafka_exporter names it, and the API's own) and /healthz."""

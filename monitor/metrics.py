@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, PlatformCollector, ProcessColle
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from monitor.lag import Lag, LagMonitor
+from kafka_edge.lag import Lag, LagMonitor
 
 GROUP_LABELS = ["consumergroup", "topic", "partition"]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from monitor.http import lag_monitor
-from pages import assets, auth, views
+from kafka_edge.lag import lag_monitor
+from pages import assets, auth, sampler, views
 
 STATIC = Path(__file__).with_name("static")
 
@@ -18,6 +18,7 @@ async def home(_request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     lag_monitor(app)  # the live panel shares /metrics' cached lag
+    sampler.keep_history(app)
     r = app.router
     r.add_get("/ui", home)
     r.add_get("/ui/", home)

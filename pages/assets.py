@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from eye.web import SETTINGS
+from base.web import SETTINGS
 
 ASSETS_PATH = "/ui/assets"
 # name served -> file under <ui_assets_dir>/node_modules

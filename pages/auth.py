@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from eye.settings import Settings
-from eye.web import POOL, SETTINGS
+from base.settings import Settings
+from base.web import SETTINGS
 from pages.html import attr, esc, page, url
 from store import secrets, tokens
+from store.db import POOL
 from store.tokens import Token
 
 COOKIE = "eye_token"

@@ -12,13 +12,14 @@ from urllib.parse import unquote_to_bytes
 import orjson
 from aiohttp import web
 
-from eye.web import POOL, SETTINGS
-from monitor.http import HISTORY, LAG
-from monitor.lag import LagUnavailable
+from base.web import SETTINGS
+from kafka_edge.lag import LAG, LagUnavailable
 from pages import assets
 from pages.auth import protected
 from pages.html import SECURITY_HEADERS, attr, esc, page, url, when
+from pages.sampler import HISTORY
 from store import pages as q
+from store.db import POOL
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

@@ -1,1 +1,1 @@
-
+"""The database edge: the only package that imports psycopg; migrations, writes and reads."""

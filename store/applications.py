@@ -1,14 +1,15 @@
-"""Registered applications: their names and key hashes. A key itself is never stored."""
+"""Registered applications: their names and key hashes. A key itself is never stored; what
+keys share with API tokens is in store/credentials.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import AsyncConnection, Connection, errors
+from psycopg import AsyncConnection, Connection
 
-from eye.errors import EyeError
-from store import db, secrets
+from base.errors import EyeError
+from store import credentials, secrets
 
 
 class ApplicationExists(EyeError):
@@ -38,30 +39,25 @@ class Application:
     revoked_at: datetime | None
 
 
+KIND = credentials.Kind("applications", "key_hash", secrets.APP_KEY_PREFIX, 24,
+                        "id, name, created_at, revoked_at")
+
+
 def key_hash(key: str | bytes) -> bytes:
     return secrets.digest(key)
 
 
 def add(conn: Connection, name: str) -> str:
     """Register `name`; return its new key, which exists nowhere else after this call."""
-    key = secrets.new(secrets.APP_KEY_PREFIX, 24)
-    try:
-        conn.execute("INSERT INTO applications (name, key_hash) VALUES (%s, %s)",
-                     (name, key_hash(key)))
-    except errors.UniqueViolation:
-        raise ApplicationExists(name) from None
-    return key
+    return credentials.issue(conn, KIND, name, ApplicationExists)
 
 
 def list_all(conn: Connection) -> list[Application]:
-    rows = conn.execute("SELECT id, name, created_at, revoked_at FROM applications ORDER BY id")
-    return [Application(*r) for r in rows]
+    return [Application(*r) for r in credentials.every(conn, KIND)]
 
 
 def revoke(conn: Connection, name: str) -> None:
-    cur = conn.execute("UPDATE applications SET revoked_at = now() "
-                       "WHERE name = %s AND revoked_at IS NULL", (name,))
-    if cur.rowcount == 0:
+    if not credentials.revoke(conn, KIND, name):
         raise NoSuchApplication(name)
 
 
@@ -76,6 +72,5 @@ def restore(conn: Connection, name: str) -> None:
 
 async def active_id(conn: AsyncConnection, key: bytes) -> int | None:
     """The id of the unrevoked application holding `key`, or None."""
-    row = await db.lookup(conn, "SELECT id FROM applications WHERE key_hash = %s "
-                          "AND revoked_at IS NULL", (key_hash(key),))
+    row = await credentials.active(conn, KIND, key, "id")
     return None if row is None else int(row[0])

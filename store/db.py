@@ -1,13 +1,23 @@
-"""Connections for the commands (one each) and the HTTP server (a pool)."""
+"""Connections for the commands (one each) and the HTTP server (a pool).
+
+The other packages name a connection or the pool by the names given here, never by psycopg's:
+store/ is the one package that imports psycopg and psycopg_pool."""
 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from aiohttp import web
 from psycopg import AsyncConnection, Connection
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
+
+__all__ = ["POOL", "AsyncConnection", "AsyncConnectionPool", "Connection", "Connections",
+           "connect", "connect_async", "lookup", "open_pool"]
+
+# The API server's pool in its aiohttp application state, for every area's handlers.
+POOL = web.AppKey("pool", AsyncConnectionPool)
 
 
 class Connections(Protocol):
@@ -48,3 +58,8 @@ async def lookup(conn: AsyncConnection, query: str, params: tuple[object, ...]
 
 def connect(dsn: str) -> Connection:
     return Connection.connect(dsn, autocommit=True)
+
+
+async def connect_async(dsn: str, **kwargs: Any) -> AsyncConnection:
+    """A connection of its own, outside any pool (LISTEN, a worker's one-off reads)."""
+    return await AsyncConnection.connect(dsn, **kwargs)

@@ -1,8 +1,22 @@
-"""What can go wrong when storing, in the two kinds the worker must tell apart."""
+"""What can go wrong when storing, in the two kinds the worker must tell apart; and psycopg's
+errors under the names the other packages catch them by."""
 
 from __future__ import annotations
 
-from eye.errors import EyeError
+from psycopg import Error as DatabaseError
+from psycopg import OperationalError as DatabaseUnreachable
+from psycopg.errors import QueryCanceled as StatementTimeout
+from psycopg.errors import UndefinedTable as NoSuchTable
+from psycopg_pool import PoolTimeout
+
+from base.errors import EyeError
+
+__all__ = ["DatabaseError", "DatabaseUnreachable", "NO_ANSWER", "NoSuchTable", "PoolTimeout",
+           "RowsRejected", "StatementTimeout", "StoreError", "StoreUnavailable", "ValueRejected"]
+
+# What a caller outside store/ catches when the database gave no answer: any of psycopg's
+# errors, or no pool connection free in time.
+NO_ANSWER = (DatabaseError, PoolTimeout)
 
 
 class StoreError(EyeError):

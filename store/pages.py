@@ -1,26 +1,19 @@
-"""Reads for the pages served by The Eye: session list and detail, errors by reason."""
+"""Reads for the pages served by The Eye: session list and detail, errors by reason. Run like
+the API's (store/queries.py), on the same pool and under its statement timeout."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from store.queries import session_needle
-
-Row = dict[str, Any]
+from store.queries import Row, session_needle
+from store.queries import fetch_all as _all
 
 _SESSION_FIELDS = ("s.session_id, s.application_id, a.name AS application, s.first_seen, "
                    "s.last_seen, s.duration_seconds, s.event_count, s.pageviews, s.entry_page, "
                    "s.exit_page, s.bounce")
-
-
-async def _all(pool: AsyncConnectionPool, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql, params)
-        return await cur.fetchall()
 
 
 async def applications(pool: AsyncConnectionPool) -> list[Row]:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from psycopg import AsyncConnection, OperationalError
 
-from eye import backoff
+from base import backoff
 
 log = logging.getLogger(__name__)
 

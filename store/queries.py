@@ -27,7 +27,10 @@ _ERROR_FIELDS = ('id, reason, detail, payload, headers, topic, "partition", "off
                  'received_at, application_id')
 
 
-async def _all(pool: Connections, query: sql.Composable | str, params: Any = ()) -> list[Row]:
+async def fetch_all(pool: Connections, query: sql.Composable | str, params: Any = ()
+                    ) -> list[Row]:
+    """Every row of one statement, as dicts; a value the database cannot take raises
+    ValueRejected (the caller's mistake, not the server's)."""
     try:
         async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query, params)  # type: ignore[arg-type]
@@ -77,7 +80,7 @@ async def events(pool: Connections, f: EventFilter, *, after: tuple[datetime, UU
     where, params = _event_where(f, after)
     query = (sql.SQL(f"SELECT {_EVENT_FIELDS} FROM events") + where
              + sql.SQL(' ORDER BY "timestamp", id LIMIT %s'))
-    return await _all(pool, query, [*params, limit])
+    return await fetch_all(pool, query, [*params, limit])
 
 
 _SESSION_EVENTS = (f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
@@ -86,28 +89,29 @@ _SESSION_EVENTS = (f'SELECT {_EVENT_FIELDS} FROM events WHERE session_id = %s '
 
 async def session_events(pool: Connections, session_id: str, *, limit: int | None = None
                          ) -> list[Row]:
-    return await _all(pool, _SESSION_EVENTS, (session_id, limit))
+    return await fetch_all(pool, _SESSION_EVENTS, (session_id, limit))
 
 
 async def events_at(pool: Connections, moment: datetime, *, limit: int) -> list[Row]:
     """The events stamped exactly `moment`."""
-    return await _all(pool,
-                      f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" = %s '
-                      f'ORDER BY id LIMIT %s', (moment, limit))
+    return await fetch_all(pool,
+                           f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" = %s '
+                           f'ORDER BY id LIMIT %s', (moment, limit))
 
 
 async def events_between(pool: Connections, start: datetime, end: datetime, *,
                          limit: int) -> list[Row]:
     """Events with start <= timestamp <= end (both ends included), in time order."""
-    return await _all(pool,
-                      f'SELECT {_EVENT_FIELDS} FROM events WHERE "timestamp" BETWEEN %s AND %s '
-                      f'ORDER BY "timestamp", id LIMIT %s', (start, end, limit))
+    return await fetch_all(pool,
+                           f'SELECT {_EVENT_FIELDS} FROM events '
+                           'WHERE "timestamp" BETWEEN %s AND %s '
+                           'ORDER BY "timestamp", id LIMIT %s', (start, end, limit))
 
 
 async def category_events(pool: Connections, category: str, *, limit: int) -> list[Row]:
-    return await _all(pool,
-                      f'SELECT {_EVENT_FIELDS} FROM events WHERE category = %s '
-                      f'ORDER BY "timestamp", id LIMIT %s', (category, limit))
+    return await fetch_all(pool,
+                           f'SELECT {_EVENT_FIELDS} FROM events WHERE category = %s '
+                           f'ORDER BY "timestamp", id LIMIT %s', (category, limit))
 
 
 # ---- counts ------------------------------------------------------------------------------------
@@ -212,7 +216,7 @@ async def event_counts(pool: Connections, start: datetime, end: datetime, *,
     query = sql.SQL("SELECT bucket{columns}, sum(n)::bigint AS count FROM ({parts}) p "
                     "GROUP BY {keys} HAVING sum(n) > 0 ORDER BY {keys}").format(
         columns=columns, parts=_union(parts), keys=sql.SQL(keys))
-    return await _all(pool, query, params)
+    return await fetch_all(pool, query, params)
 
 
 async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit: int) -> list[Row]:
@@ -229,7 +233,7 @@ async def top_pages(pool: Connections, start: datetime, end: datetime, *, limit:
     query = sql.SQL("SELECT host, path, sum(n)::bigint AS views FROM ({parts}) p "
                     "GROUP BY host, path HAVING sum(n) > 0 "
                     "ORDER BY views DESC, host, path LIMIT %s").format(parts=_union(parts))
-    return await _all(pool, query, [*params, limit])
+    return await fetch_all(pool, query, [*params, limit])
 
 
 # ---- sessions ----------------------------------------------------------------------------------
@@ -238,7 +242,7 @@ _SESSION = "SELECT * FROM sessions WHERE session_id = %s"
 
 
 async def session(pool: Connections, session_id: str) -> Row | None:
-    rows = await _all(pool, _SESSION, (session_id,))
+    rows = await fetch_all(pool, _SESSION, (session_id,))
     return rows[0] if rows else None
 
 
@@ -266,7 +270,7 @@ async def sessions(pool: Connections, *, application_id: int | None = None,
                            ("first_seen < %s", end), ("(first_seen, session_id) > (%s, %s)", after))
     query = (sql.SQL("SELECT * FROM sessions") + where
              + sql.SQL(" ORDER BY first_seen, session_id LIMIT %s"))
-    return await _all(pool, query, [*params, limit])
+    return await fetch_all(pool, query, [*params, limit])
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -293,7 +297,7 @@ async def errors(pool: Connections, *, reason: str | None = None,
     order = "DESC" if newest_first else "ASC"
     query = (sql.SQL(f"SELECT {_ERROR_FIELDS} FROM errors") + where
              + sql.SQL(f" ORDER BY received_at {order}, id {order} LIMIT %s"))
-    return await _all(pool, query, [*params, limit])
+    return await fetch_all(pool, query, [*params, limit])
 
 
 async def error_counts(pool: Connections, *, start: datetime | None = None,
@@ -301,7 +305,7 @@ async def error_counts(pool: Connections, *, start: datetime | None = None,
     where, params = _where(("received_at >= %s", start), ("received_at < %s", end))
     query = (sql.SQL("SELECT reason, count(*) AS count FROM errors") + where
              + sql.SQL(" GROUP BY reason ORDER BY count DESC, reason"))
-    return await _all(pool, query, params)
+    return await fetch_all(pool, query, params)
 
 
 async def ping(pool: Connections) -> None:

@@ -1,14 +1,15 @@
-"""API tokens: names, admin flags and token hashes. A token itself is never stored."""
+"""API tokens: names, admin flags and token hashes. A token itself is never stored; what tokens
+share with application keys is in store/credentials.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import AsyncConnection, Connection, errors
+from psycopg import AsyncConnection, Connection
 
-from eye.errors import EyeError
-from store import db, secrets
+from base.errors import EyeError
+from store import credentials, secrets
 
 PREFIX = secrets.API_TOKEN_PREFIX
 
@@ -34,35 +35,29 @@ class Token:
     revoked_at: datetime | None
 
 
+KIND = credentials.Kind("api_tokens", "token_hash", PREFIX, 32,
+                        "id, name, admin, created_at, revoked_at")
+
+
 def token_hash(token: str) -> bytes:
     return secrets.digest(token)
 
 
 def add(conn: Connection, name: str, *, admin: bool = False) -> str:
     """Create a token named `name`; return it, for the only time."""
-    token = secrets.new(PREFIX, 32)
-    try:
-        conn.execute("INSERT INTO api_tokens (name, token_hash, admin) VALUES (%s, %s, %s)",
-                     (name, token_hash(token), admin))
-    except errors.UniqueViolation:
-        raise TokenExists(name) from None
-    return token
+    return credentials.issue(conn, KIND, name, TokenExists, admin=admin)
 
 
 def list_all(conn: Connection) -> list[Token]:
-    rows = conn.execute("SELECT id, name, admin, created_at, revoked_at FROM api_tokens ORDER BY id")
-    return [Token(*r) for r in rows]
+    return [Token(*r) for r in credentials.every(conn, KIND)]
 
 
 def revoke(conn: Connection, name: str) -> None:
-    cur = conn.execute("UPDATE api_tokens SET revoked_at = now() "
-                       "WHERE name = %s AND revoked_at IS NULL", (name,))
-    if cur.rowcount == 0:
+    if not credentials.revoke(conn, KIND, name):
         raise NoSuchToken(name)
 
 
 async def active(conn: AsyncConnection, token: str) -> Token | None:
     """The unrevoked token `token`, or None."""
-    row = await db.lookup(conn, "SELECT id, name, admin, created_at, revoked_at FROM api_tokens "
-                          "WHERE token_hash = %s AND revoked_at IS NULL", (token_hash(token),))
+    row = await credentials.active(conn, KIND, token, KIND.columns)
     return None if row is None else Token(*row)

@@ -87,7 +87,7 @@ class StallingConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         # Faust fixes the fetch wait at 1.5 s and leaves aiokafka's minimum of one byte: a
-        # live stream then arrives in many small fetches (see eye/settings.py).
+        # live stream then arrives in many small fetches (see base/settings.py).
         fetch = self.consumer.app.fetch  # type: ignore[attr-defined]
         consumer._fetch_min_bytes = fetch.min_bytes
         consumer._fetch_max_wait_ms = round(fetch.max_wait * 1000)

@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from monitor import worker_metrics as metrics
+from kafka_edge.clients import APP_KEY_HEADER
 from store import secrets
 from store.recall import Recall
 from store.rows import ErrorRow, EventRow, Source
-from streams import rows
-from streams.apps import AppResolver
+from streams import metrics
+from streams import to_rows as rows
+from streams.app_resolver import AppResolver
 from streams.local_state import LocalTable
 from streams.sessions import Session, already_applied, apply, rebuild
 from streams.sink import BatchSink
@@ -44,8 +45,8 @@ def _headers(message: Any) -> list[tuple[str, bytes | None]]:
 def _app_key(message: Any) -> bytes | None:
     h = message.headers
     if isinstance(h, dict):
-        return h.get(rows.APP_KEY_HEADER)  # type: ignore[no-any-return]
-    return next((v for k, v in h or () if k == rows.APP_KEY_HEADER), None)
+        return h.get(APP_KEY_HEADER)  # type: ignore[no-any-return]
+    return next((v for k, v in h or () if k == APP_KEY_HEADER), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +223,7 @@ class Ingest:
         if app_id is None:
             why = "missing" if not app_key else \
                 secrets.wrong_kind(app_key, "app key") or "unknown or revoked key"
-            return Rejection(Reason.UNAUTHORIZED_APP, f"header {rows.APP_KEY_HEADER}: {why}")
+            return Rejection(Reason.UNAUTHORIZED_APP, f"header {APP_KEY_HEADER}: {why}")
         outcome = validate(value, received_at=received_at, policy=self.policy)
         if isinstance(outcome, Event):
             return key_mismatch(key, outcome.session_id) or outcome

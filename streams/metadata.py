@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from eye import backoff
+from base import backoff
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ not always seek back to them (seen in the three-worker drill under CPU contentio
 2025, then 2027; runs of 7 to 12 offsets at many worker starts). So the tracker trusts no
 delivery order. Per partition and consumer generation it starts from where the group resumed
 and expects offsets in sequence; an offset past the expected one reveals a hole, which the
-worker reads from the broker itself before it goes on (streams/gaps.py). A hole that could
+worker reads from the broker itself before it goes on (kafka_edge/hole_reader.py). A hole that could
 not be read holds the commit below it until a retry reads it (streams/sequence.py), or else the
 next owner of the partition reads its messages again.
 """

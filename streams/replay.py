@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from psycopg import Connection
 
-from store import replay as stored
+from store import rejections as stored
+from store.db import Connection
 from store.partitions import Window
 from store.rows import EventRow, Source
-from streams.rows import event_row
+from streams.to_rows import event_row
 from validators import Event, Policy, validate
 
 

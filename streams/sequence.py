@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from eye import backoff
-from monitor import worker_metrics as metrics
-from streams.gaps import HoleUnreadable, Record
+from base import backoff
+from kafka_edge.hole_reader import HoleUnreadable, Record
+from streams import metrics
 from streams.offsets import Handled, OffsetTracker
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from eye import backoff
+from base import backoff
 from store.errors import RowsRejected, StoreUnavailable
 from store.rows import Batch, ErrorRow, EventRow, Incident, SessionRow
-from streams import rows
+from streams import to_rows as rows
 from streams.sessions import Session
 from validators import Reason
 
@@ -39,7 +39,7 @@ class BatchSink:
     its row has committed. While the database is away the batch is kept and retried with backoff;
     `add` then blocks, which stops consumption instead of growing memory. A batch the database
     refuses is stored row by row, and a row it still refuses becomes a `sink_failed` error; an
-    error row it refuses is stored in the plainest form (streams.rows.last_resort), and while
+    error row it refuses is stored in the plainest form (streams.to_rows.last_resort), and while
     even that is refused the sink stalls and says so. No row is ever dropped.
     """
 

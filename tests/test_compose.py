@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from eye.settings import Settings
+from base.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -109,7 +109,7 @@ def test_the_worker_and_api_health_checks_ask_their_healthz_on_their_ports() -> 
 
     routes = {r.canonical for r in create_server(Settings()).router.resources()}
     assert "/healthz" in routes
-    assert '@app.page("/healthz")' in (ROOT / "streams" / "app.py").read_text()
+    assert '@app.page("/healthz")' in (ROOT / "streams" / "health.py").read_text()
 
 
 def test_kafka_and_postgres_health_checks_ask_the_broker_and_database_the_services_run() -> None:
@@ -193,7 +193,8 @@ def _exprs(node: object) -> list[str]:
 
 
 def test_every_metric_in_the_dashboard_is_one_we_export() -> None:
-    from monitor import metrics, worker_metrics
+    from monitor import metrics
+    from streams import metrics as worker_metrics
 
     histograms = {"eye_batch_size", "eye_sink_seconds", "eye_ingest_to_stored_seconds"}
     exported = set(metrics.NAMES) | set(worker_metrics.NAMES)

@@ -25,10 +25,10 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from eye.processes import settings_env
+from base.settings import Settings
 from eye.sdk import event
 from eye.server import listening
-from eye.settings import Settings
+from tests.fixtures.processes import settings_env
 from tests.fixtures.stack import WorkerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_every_file_the_docs_name_exists() -> None:
 
 def test_the_workers_assigned_partitions_are_as_docs_operations_md_explains(
         settings: Settings, tmp_path: Path) -> None:
-    from eye.kafka import ensure_topics
+    from kafka_edge.topics import ensure_topics
 
     twelve = settings.model_copy(update={"topic_partitions": 12})
     ensure_topics(twelve)

@@ -8,9 +8,9 @@ import time
 import orjson
 from aiohttp.test_utils import TestClient
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
+from eye.sending import produce
 from tests.fixtures.stack import WorkerProcess, graphql
 
 QUERY = """query($id: String!) { session(id: $id) {

@@ -16,7 +16,7 @@ class Policy:
     max_message_bytes: int = 65536
     max_depth: int = 32
     max_clock_skew: timedelta = timedelta(seconds=60)
-    # About 30 years, as EYE_MAX_EVENT_AGE (eye/settings.py says why).
+    # About 30 years, as EYE_MAX_EVENT_AGE (base/settings.py says why).
     max_event_age: timedelta = timedelta(days=10958)
     unknown_event_types: UnknownEventTypes = "accept"
 

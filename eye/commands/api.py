@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
+from eye.commands import listing
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -28,8 +29,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                   "was rejected meanwhile")
         else:
             for app in applications.list_all(conn):
-                state = f"revoked {app.revoked_at:%Y-%m-%d %H:%M}" if app.revoked_at else "active"
-                print(f"{app.id:>4}  {app.name:<24} created {app.created_at:%Y-%m-%d %H:%M}  {state}")
+                print(listing.line(app))
     return 0
 
 

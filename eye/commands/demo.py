@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from eye.commands.load import check_app_key
     from eye.demo import demo_events
-    from eye.kafka import produce
+    from eye.sending import produce
 
     check_app_key(args.app_key)
     events = demo_events(args.sessions)

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 from typing import Any
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
 
 EXCERPT = 160  # characters of payload shown per message
 

@@ -8,11 +8,11 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
 
 if TYPE_CHECKING:
-    from monitor.lag import Lag
+    from kafka_edge.lag import Lag
 
 
 def table(lag: Lag) -> str:
@@ -29,15 +29,14 @@ def table(lag: Lag) -> str:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from confluent_kafka.admin import AdminClient
+    from kafka_edge.clients import admin
+    from kafka_edge.lag import measure
 
-    from monitor.lag import measure
-
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    client = admin(settings.kafka_bootstrap)
 
     def once() -> str:
         return table(measure(settings.kafka_bootstrap, settings.consumer_group, settings.topic,
-                             timeout=args.timeout, admin=admin))
+                             timeout=args.timeout, client=client))
 
     if not args.watch:
         print(once())

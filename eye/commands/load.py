@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from base.errors import EyeError
+from base.settings import Settings
 from eye.commands import args as types
-from eye.errors import EyeError
-from eye.settings import Settings
 
 
 @dataclass
@@ -56,7 +56,7 @@ def send_all(settings: Settings, messages: Iterable[tuple[bytes | None, bytes]],
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
                                TextColumn, TimeRemainingColumn)
 
-    from eye.kafka import DeliveryFailed
+    from kafka_edge.clients import DeliveryFailed
     from eye.loadgen import Pacer
     from eye.sdk import EyeProducer
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from datetime import UTC, datetime
 
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:

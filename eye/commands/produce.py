@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO
 
+from base.errors import EyeError
+from base.settings import Settings
 from eye.commands import args as types
 from eye.commands.load import Sent
-from eye.errors import EyeError
-from eye.settings import Settings
 
 # How far the worker's clock may lag ours and still have its rows found.
 CLOCK_MARGIN = timedelta(minutes=5)
@@ -29,7 +29,7 @@ class Rejected(EyeError):
 
 def lines(f: IO[bytes]) -> Iterator[tuple[bytes | None, bytes]]:
     """(key, value) per non-blank line; the key is the session id when the line has one."""
-    from eye.kafka import session_key
+    from eye.sending import session_key
 
     for raw in f:
         value = raw.rstrip(b"\r\n")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from eye.kafka import rebuild_sessions
+    from kafka_edge.control import rebuild_sessions
     from store.db import connect
     from store.partitions import Window
-    from streams.app import policy_from
+    from base.policy import policy_from
     from streams.replay import replay
 
     with connect(settings.dsn) as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(_settings: Settings, _args: argparse.Namespace) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from eye.kafka import set_aside
+    from kafka_edge.control import set_aside
 
     set_aside(settings, args.partition)
     print(f"asked the worker holding {settings.topic}[{args.partition}] to set its unreadable "

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from base.settings import Settings
 from eye.commands import args as types
-from eye.settings import Settings
+from eye.commands import listing
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -26,10 +27,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                   f"{settings.api_token_cache_seconds:g} s")
         else:
             for t in tokens.list_all(conn):
-                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-                role = "admin" if t.admin else "read"
-                print(f"{t.id:>4}  {t.name:<24} {role:<5}  created {t.created_at:%Y-%m-%d %H:%M}"
-                      f"  {state}")
+                print(listing.line(t, f"{'admin' if t.admin else 'read':<5}  "))
     return 0
 
 

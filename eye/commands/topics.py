@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:
-    from eye.kafka import ensure_topics
+    from kafka_edge.topics import ensure_topics
 
     created = ensure_topics(settings)
     print("topics created: " + (", ".join(created) if created else "none (all exist)"))

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from eye import memory
-from eye.settings import Settings
+from base.settings import Settings
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from faust import Worker
+    from streams.worker import run_worker
 
-    from streams.app import create_app
-
-    settings.state_dir.mkdir(parents=True, exist_ok=True)  # RocksDB makes only the last level
-    app = create_app(settings)
-    memory.settle()
-    Worker(app, loglevel=args.loglevel).execute_from_commandline()
+    run_worker(settings, loglevel=args.loglevel)
     return 0
 
 

@@ -15,8 +15,8 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from eye.settings import Settings
-from tests.collector.db import wait_rows
+from base.settings import Settings
+from tests.fixtures.rows import wait_rows
 from tests.fixtures.stack import WorkerProcess
 
 CHROMIUM = "/usr/bin/chromium"

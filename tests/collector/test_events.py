@@ -9,12 +9,12 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.kafka import APP_KEY_HEADER
 from eye.server import create_server
-from eye.settings import Settings
+from kafka_edge.clients import APP_KEY_HEADER
 from store import applications
-from tests.collector.kafka import murmur2_partition, read_topic
+from tests.fixtures.kafka import murmur2_partition, read_topic
 
 URL = "/v1/events"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import orjson
 from aiohttp.test_utils import TestClient
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.settings import Settings
-from tests.collector.db import wait_rows
+from tests.fixtures.rows import wait_rows
 from tests.fixtures.stack import WorkerProcess
 
 

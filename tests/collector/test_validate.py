@@ -8,21 +8,12 @@ import orjson
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from collector.validate import policy
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.settings import Settings
 from store import applications
-from streams.app import policy_from
-from tests.collector.kafka import read_topic
-from tests.fixtures.stack import derive
+from tests.fixtures.kafka import read_topic
 
 URL = "/v1/validate"
-
-
-def test_the_collector_judges_with_the_workers_limits(settings: Settings) -> None:
-    changed = derive(settings, max_message_bytes=1000, max_depth=5, max_clock_skew=7,
-                     max_event_age=3600, unknown_event_types="reject")
-    assert policy(changed) == policy_from(changed)
 
 
 async def test_each_event_gets_the_workers_verdict_and_nothing_is_sent(

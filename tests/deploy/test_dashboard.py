@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
+from eye.sending import produce
 from tests.deploy.prometheus import Prometheus, running
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from eye.settings import Settings
+from base.settings import Settings
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import settings_env
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from base.settings import Settings
 from eye.loadgen import generate
-from eye.settings import Settings
-from tests.collector.db import wait_rows
 from tests.eye.run import eye, one_line_failure
+from tests.fixtures.rows import wait_rows
 from tests.fixtures.stack import WorkerProcess
 
 DB_AWAY = {"EYE_DATABASE_URL": "postgresql://eye:eye@127.0.0.1:1/eye"}

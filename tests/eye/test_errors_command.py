@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from eye.settings import Settings
+from base.settings import Settings
 from store import applications
 from tests.eye.run import eye, one_line_failure
-from tests.graphql_api.conftest import store_errors
+from tests.fixtures.rows import store_errors
 
 
 async def test_eye_errors_shows_reasons_details_and_payloads_filtered(

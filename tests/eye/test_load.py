@@ -11,9 +11,9 @@ from pathlib import Path
 
 import orjson
 
+from base.settings import Settings
 from eye.loadgen import INVALID_KINDS, Pacer, generate
-from eye.settings import Settings
-from tests.collector.db import wait_rows
+from tests.fixtures.rows import wait_rows
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess, settings_env
 from validators import Event, Policy, Rejection, validate

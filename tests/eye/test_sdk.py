@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from eye.kafka import APP_KEY_HEADER, DeliveryFailed
+from base.settings import Settings
 from eye.sdk import EyeProducer, InvalidEvent, event
-from eye.settings import Settings
-from tests.collector.kafka import murmur2_partition, read_topic
+from kafka_edge.clients import APP_KEY_HEADER, DeliveryFailed
+from tests.fixtures.kafka import murmur2_partition, read_topic
 from validators import Event, Policy, validate
 
 SID = "e2085be5-9137-4e4e-80b5-f1ffddc25423"

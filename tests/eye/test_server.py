@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
+from base.settings import Settings
 from eye.server import listening
-from eye.settings import Settings
 
 Address = tuple[str, int]
 
@@ -120,7 +120,7 @@ async def test_the_server_s_start_up_objects_are_left_out_of_full_collections(
     from eye.server import serve
     from tests.fixtures.stack import free_port
 
-    from eye import memory
+    from base import memory
 
     port, threshold = free_port(), gc.get_threshold()
     served = asyncio.create_task(serve(settings.model_copy(update={"api_port": port})))

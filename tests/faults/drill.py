@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import psycopg
 
-from eye.kafka import DeliveryFailed
+from base.settings import Settings
 from eye.sdk import EyeProducer
-from eye.settings import Settings
-from monitor.lag import measure
+from kafka_edge.clients import DeliveryFailed
+from kafka_edge.lag import measure
 
 # CI runs a smaller load; `make test-faults` runs the full one.
 EVENTS = int(os.environ.get("EYE_FAULT_EVENTS", "20000"))

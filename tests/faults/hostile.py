@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS
+from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
 from tests.faults.ledger import DUPLICATE, STORED, Ledger, Sent
 
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")

@@ -17,7 +17,7 @@ from datetime import datetime
 import psycopg
 from confluent_kafka import KafkaError, Message
 
-from streams.rows import derived_id
+from streams.to_rows import derived_id
 
 Place = tuple[int, int]  # (partition, offset)
 STORED = "stored"  # the outcome of a message that must end in `events`

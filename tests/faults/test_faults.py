@@ -15,13 +15,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from eye.kafka import ensure_topics
-from eye.processes import WorkerProcess
-from eye.settings import Settings
+from base.settings import Settings
+from kafka_edge.topics import ensure_topics
 from tests.faults.drill import Load, Producing, assert_exact, wait_rows
+from tests.fixtures.kafka import produce
+from tests.fixtures.processes import WorkerProcess
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import derive, free_port
-from tests.streams.test_pipeline import produce
 
 TIMEOUT = 600
 # Warnings every loaded worker logs; they would bury the ones that explain a failure.

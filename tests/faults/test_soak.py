@@ -24,15 +24,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from eye.kafka import ensure_topics
-from eye.processes import WorkerProcess
-from eye.settings import Settings
+from base.settings import Settings
+from kafka_edge.topics import ensure_topics
 from store import applications, databases
 from streams.ingest import key_mismatch
 from tests.faults.drill import wait_rows
 from tests.faults.hostile import REASONS, Mix, Producing
 from tests.faults.ledger import DUPLICATE, STORED, check
 from tests.faults.watch import Exits, Watch, complaints, positions
+from tests.fixtures.processes import WorkerProcess
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import free_port
 from validators import Event, Policy, validate

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from eye.processes import WorkerProcess
+from tests.fixtures.processes import WorkerProcess
 
 # Warnings every loaded worker logs; they would bury the ones that explain a failure.
 QUIET = ("buffer full", "is overlapping", "Heartbeat failed")

@@ -15,8 +15,8 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from base.settings import Settings
 from eye.server import create_server
-from eye.settings import Settings
 from store.partitions import ensure_months, month_of
 from tests.fixtures.services import ROOT, installed
 
@@ -73,17 +73,6 @@ async def store_session(dsn: str, events: list[Ev], application_id: int | None =
              (events[-1].timestamp - events[0].timestamp).total_seconds(), len(events),
              len(views), views[0].data["path"] if views else None,
              views[-1].data["path"] if views else None, len(views) <= 1))
-
-
-async def store_errors(dsn: str, rows: Iterable[tuple[str, bytes | None, datetime]]) -> None:
-    """Rejected messages as (reason, payload, received_at), at offsets 0, 1, 2, …"""
-    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-        async with conn.cursor() as cur:
-            await cur.executemany(
-                "INSERT INTO errors (reason, detail, payload, headers, topic, \"partition\", "
-                "\"offset\", received_at) VALUES (%s, %s, %s, '{}', 'eye-events', 0, %s, %s)",
-                [(reason, f"detail of {reason}", payload, i, received)
-                 for i, (reason, payload, received) in enumerate(rows)])
 
 
 Gql = Callable[..., Awaitable[dict[str, Any]]]

@@ -9,12 +9,12 @@ import subprocess
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from eye.web import POOL
+from base.settings import Settings
 from store import tokens
-from tests.graphql_api.conftest import client_gql
+from store.db import POOL
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import settings_env
-from eye.settings import Settings
+from tests.graphql_api.conftest import client_gql
 
 QUERY = {"query": "{ eventTypes { name } }"}
 

@@ -9,7 +9,7 @@ import orjson
 import psycopg
 from confluent_kafka import Consumer
 
-from eye.settings import Settings
+from base.settings import Settings
 from tests.graphql_api.conftest import Ev, Gql, at, store_events, store_session
 
 DELETE = 'mutation($id: String!) { deleteSession(id: $id) { sessionId events session } }'

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
-from tests.graphql_api.conftest import Gql, at, store_errors
+from tests.fixtures.rows import store_errors
+from tests.graphql_api.conftest import Gql, at
 
 ERRORS = """query($filter: ErrorFilter, $first: Int, $after: String) {
   errors(filter: $filter, first: $first, after: $after) {

@@ -9,10 +9,10 @@ import time
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from eye.settings import Settings
-from eye.web import POOL
-from tests.graphql_api.conftest import at, client_gql
+from base.settings import Settings
+from store.db import POOL
 from tests.fixtures.stack import _token
+from tests.graphql_api.conftest import at, client_gql
 
 # Twenty statements that each count every rejected message (there is no rollup of errors).
 COUNTS = "{ " + " ".join(f"c{i}: errorCounts {{ count }}" for i in range(20)) + " }"

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient
 
-from eye.kafka import produce
-from eye.settings import Settings
+from base.settings import Settings
+from eye.sending import produce
 from graphql_api.ws import HUB
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess

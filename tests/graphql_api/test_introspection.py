@@ -8,7 +8,7 @@ import time
 from aiohttp.test_utils import TestClient
 from graphql import get_introspection_query
 
-from eye.settings import Settings
+from base.settings import Settings
 from tests.graphql_api.conftest import Gql, client_gql
 
 # Three aliases per level over __schema → types → fields → type → ofType → fields: before the

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from eye.settings import Settings
+from base.settings import Settings
 from store.partitions import ensure_months_sync, month_of
 from tests.graphql_api.conftest import Gql, at, client_gql
 

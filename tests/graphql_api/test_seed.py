@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aiohttp.test_utils import TestClient
 
-from eye.settings import Settings
+from base.settings import Settings
 from tests.graphql_api.conftest import Ev, Gql, at, client_gql, store_events
 
 # Verbatim from the seed document.

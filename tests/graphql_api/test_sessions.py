@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from eye.settings import Settings
-from eye.web import POOL
+from base.settings import Settings
+from store.db import POOL
 from tests.graphql_api.conftest import Ev, Gql, at, client_gql, store_events, store_session
 
 SESSION = """query($id: String!) { session(id: $id) {

@@ -15,9 +15,9 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestClient
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
+from eye.sending import produce
 from graphql_api.ws import HUB
 from store import notify
 from store.rows import Batch, EventRow, Source

@@ -8,8 +8,8 @@ import pytest
 from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
 
+from base.settings import Settings
 from eye.server import create_server
-from eye.settings import Settings
 
 
 async def test_healthz_is_ok_with_the_database(api: TestClient) -> None:

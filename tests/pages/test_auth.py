@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from base.settings import Settings
 from eye.server import create_server
-from eye.settings import Settings
 
 PUBLIC = "https://eye.example.com"
 

@@ -13,13 +13,13 @@ from typing import Any
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.kafka import produce
+from eye.sending import produce
 from eye.server import create_server
-from eye.settings import Settings
+from tests.fixtures.pages import db, drained, sign_in
 from tests.fixtures.stack import WorkerProcess, derive
 from tests.pages.conftest import UI_ASSETS
-from tests.pages.test_pages import db, drained, sign_in
 
 
 @pytest_asyncio.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import psycopg
 from aiohttp.test_utils import TestClient
 
-from tests.graphql_api.conftest import store_errors
+from tests.fixtures.rows import store_errors
 
 
 async def test_errors_view_filters_by_application_and_session(

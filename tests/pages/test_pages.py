@@ -4,7 +4,6 @@ screenshot of each lands in tests/artifacts/pages/."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -14,38 +13,13 @@ import psycopg
 from aiohttp.test_utils import TestClient
 from playwright.async_api import expect
 
+from base.settings import Settings
 from eye.demo import demo_events
-from eye.kafka import produce
-from eye.settings import Settings
-from monitor.lag import measure
+from eye.sending import produce
+from tests.fixtures.pages import db, drained
 from tests.fixtures.stack import WorkerProcess
 
 HOSTILE_PATH = "/<img src=x onerror=alert(1)>"
-
-
-async def drained(settings: Settings, timeout: float = 60.0) -> None:
-    """Until the worker's group has committed every message (so the rows are stored)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lag = await asyncio.to_thread(measure, settings.kafka_bootstrap,
-                                      settings.consumer_group, settings.topic)
-        if lag.total == 0:
-            return
-        assert time.monotonic() < deadline, f"lag stays at {lag.total}"
-        await asyncio.sleep(0.3)
-
-
-def db(settings: Settings, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg.connect(settings.dsn) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-async def sign_in(page: Any, base: str, token: str) -> None:
-    await page.goto(base + "/ui/sessions")
-    assert "/ui/login" in page.url
-    await page.fill("#token", token)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/ui/sessions")
 
 
 async def test_each_page_in_the_browser(worker: WorkerProcess, api: TestClient,

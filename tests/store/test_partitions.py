@@ -9,10 +9,10 @@ from uuid import uuid4
 
 import psycopg
 
-from eye.settings import Settings
+from base.settings import Settings
 from store.maintenance import upkeep
 from store.partitions import Window, ensure_months_sync, window_months
-from store.replay import move
+from store.rejections import move
 from store.rows import Batch, EventRow, Source
 from store.writer import Writer
 from validators import Policy

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from store import replay, sessions
+from store import rejections, session_rows
 from store.maintenance import upkeep
 from store.migrate import migrate, migrations
 from store.partitions import ensure_months
@@ -88,11 +88,11 @@ async def test_writer_batches_redeliveries_and_duplicates(database: str) -> None
 def test_replay_move_counts_what_it_adds(database: str) -> None:
     stored = mixed("s1", 6)
     with psycopg.connect(database, autocommit=True) as conn:
-        assert replay.move(conn, [(i, e) for i, e in enumerate(stored)]) == 6
+        assert rejections.move(conn, [(i, e) for i, e in enumerate(stored)]) == 6
         assert assert_rollups_match(database) == 6
         # Moved again (a race with a redelivery, or a second replay): nothing new, nothing counted.
         more = mixed("s2", 4, T0 + timedelta(days=3))
-        assert replay.move(conn, [(i, e) for i, e in enumerate(stored[:3] + more)]) == 4
+        assert rejections.move(conn, [(i, e) for i, e in enumerate(stored[:3] + more)]) == 4
     assert assert_rollups_match(database) == 10
 
 
@@ -103,7 +103,7 @@ async def test_delete_session_takes_its_counts_away(database: str) -> None:
     await writer.close()
     assert assert_rollups_match(database) == 24
     async with AsyncConnectionPool(database, min_size=1, max_size=1, open=False) as pool:
-        deleted = await sessions.delete(pool, "gone")
+        deleted = await session_rows.delete(pool, "gone")
     assert deleted.events == 12
     assert assert_rollups_match(database) == 12
     with psycopg.connect(database) as conn:

@@ -13,10 +13,10 @@ import psycopg
 import pytest
 from confluent_kafka import Producer
 
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS
-from eye.settings import Settings
-from tests.fixtures.stack import WorkerProcess
+from base.settings import Settings
+from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
 from tests.fixtures.rows import wait_for_rows
+from tests.fixtures.stack import WorkerProcess
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 
@@ -149,7 +149,7 @@ def test_odd_messages_each_end_as_one_row(worker: WorkerProcess, app_key: str) -
 
 def test_a_dead_letter_leaves_out_a_payload_too_large_for_one_record() -> None:
     from store.rows import ErrorRow
-    from streams.rows import DEAD_LETTER_MAX_PAYLOAD, dead_letter, source
+    from streams.to_rows import DEAD_LETTER_MAX_PAYLOAD, dead_letter, source
 
     src = source(topic="t", partition=0, offset=1, payload=b"x" * 1_040_000, headers=[],
                  received_at=datetime.now(UTC))

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import orjson
 import psycopg
 
+from kafka_edge.hole_reader import Record
 from store import applications
 from store.recall import Recall
 from store.writer import Writer
-from streams.apps import AppResolver
-from streams.gaps import Record
+from streams.app_resolver import AppResolver
 from streams.ingest import Ingest
 from streams.sink import BatchSink
 from validators import Policy, Reason, Rejection

@@ -10,12 +10,13 @@ import orjson
 import psycopg
 from confluent_kafka.admin import AdminClient
 
-from eye.kafka import ensure_topics, rebuild_sessions
-from eye.settings import Settings
-from tests.faults.drill import wait_rows
+from base.settings import Settings
+from kafka_edge.control import rebuild_sessions
+from kafka_edge.topics import ensure_topics
+from tests.fixtures.kafka import event, produce
+from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.services import ROOT
 from tests.fixtures.stack import WorkerProcess
-from tests.streams.test_pipeline import event, produce
 
 
 def assigned_topics(settings: Settings) -> set[str]:
@@ -53,14 +54,14 @@ def test_changelogs_listed_late_by_the_broker_cost_no_event(
     worker.start()
     try:
         changelogs = {f"{settings.consumer_group}-sessions-changelog"}
-        wait_rows(settings.dsn, len(before), 60)
+        wait_for_rows(settings.dsn, len(before), 60)
         rebuild_sessions(settings, sessions[:1])
         assigned = wait_assigned(settings, changelogs)
         # A later message in each partition: at a rebalance Faust may skip messages it had
         # fetched, and the worker reads such a hole when the next message reveals it
         # (streams/offsets.py).
         produce(settings, after)
-        wait_rows(settings.dsn, len(before) + len(after), 60)
+        wait_for_rows(settings.dsn, len(before) + len(after), 60)
     finally:
         worker.stop()
     with psycopg.connect(settings.dsn) as conn:

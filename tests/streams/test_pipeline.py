@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
 import psycopg
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer
 
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, ensure_topics
-from eye.settings import Settings
+from base.settings import Settings
+from kafka_edge.clients import APP_KEY_HEADER
+from kafka_edge.topics import ensure_topics
+from tests.fixtures.kafka import NOW, event, produce
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.stack import WorkerProcess, derive
-
-NOW = datetime.now(UTC)
-
-
-def event(sid: str, n: int, **over: object) -> dict[str, object]:
-    e: dict[str, object] = {"session_id": sid, "category": "page interaction", "name": "pageview",
-                            "data": {"host": "h", "path": f"/p{n}"},
-                            "timestamp": (NOW - timedelta(minutes=60 - n)).isoformat()}
-    e.update(over)
-    return e
 
 
 def nested(depth: int) -> dict[str, object]:
@@ -67,14 +59,6 @@ def mixed_stream(key: str) -> tuple[list[tuple[bytes | None, bytes, str | None]]
     expected["unauthorized_app"] = 2
     expected["duplicate_event"] = 2
     return out, expected
-
-
-def produce(settings: Settings, messages: list[tuple[bytes | None, bytes, str | None]]) -> None:
-    p = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": settings.kafka_bootstrap})
-    for key, value, app_key in messages:
-        headers = [(APP_KEY_HEADER, app_key.encode())] if app_key else []
-        p.produce(settings.topic, key=key, value=value, headers=headers)
-    assert p.flush(30) == 0
 
 
 def test_each_message_is_exactly_one_row(settings: Settings, app_key: str, tmp_path: Path) -> None:

@@ -15,14 +15,14 @@ import orjson
 import psycopg
 import pytest
 
-from eye.kafka import ensure_topics
-from eye.settings import Settings
+from base.settings import Settings
+from kafka_edge.topics import ensure_topics
 from store.applications import add as add_app
 from store.migrate import migrate
+from tests.fixtures.kafka import event, produce
+from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.services import ROOT, STATE
 from tests.fixtures.stack import WorkerProcess, derive, free_port
-from tests.faults.drill import wait_rows
-from tests.streams.test_pipeline import event, produce
 
 N_SESSIONS = 100
 
@@ -64,10 +64,10 @@ def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
     worker.start()
     try:
         produce(settings, messages)
-        wait_rows(settings.dsn, 1000, timeout=60)
+        wait_for_rows(settings.dsn, 1000, timeout=60)
         worker.stop(signal.SIGKILL)  # rows stored, offsets maybe not committed, state half-written
         worker.start()
-        wait_rows(settings.dsn, len(messages), timeout=120)
+        wait_for_rows(settings.dsn, len(messages), timeout=120)
         time.sleep(2)  # a redelivery that doubled a row would show now
     finally:
         worker.stop()
@@ -99,13 +99,13 @@ def test_database_outage_is_waited_out_and_recorded(
     worker.start()
     try:
         produce(settings, first)
-        wait_rows(dsn, len(first), timeout=60)
+        wait_for_rows(dsn, len(first), timeout=60)
         subprocess.run([script, "stop", str(directory), str(port)], check=True)
         produce(settings, second)  # arrives while the database is away
         time.sleep(8)
         assert worker.proc is not None and worker.proc.poll() is None, "worker died"
         subprocess.run([script, "start", str(directory), str(port)], check=True)
-        wait_rows(dsn, len(first) + len(second), timeout=90)
+        wait_for_rows(dsn, len(first) + len(second), timeout=90)
         time.sleep(1)
     finally:
         worker.stop()

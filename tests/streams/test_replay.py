@@ -9,13 +9,14 @@ from pathlib import Path
 import orjson
 import psycopg
 
-from eye.kafka import ensure_topics, rebuild_sessions
-from eye.settings import Settings
-from streams.app import policy_from
+from base.policy import policy_from
+from base.settings import Settings
+from kafka_edge.control import rebuild_sessions
+from kafka_edge.topics import ensure_topics
 from streams.replay import replay
-from tests.fixtures.stack import WorkerProcess, derive
+from tests.fixtures.kafka import event, produce
 from tests.fixtures.rows import wait_for_rows
-from tests.streams.test_pipeline import event, produce
+from tests.fixtures.stack import WorkerProcess, derive
 
 
 def test_replay_moves_what_now_passes_once_and_rebuilds_sessions(

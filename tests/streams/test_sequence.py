@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from monitor import worker_metrics
+from streams import metrics as worker_metrics
 
-from streams.gaps import HoleUnreadable, Record
+from kafka_edge.hole_reader import HoleUnreadable, Record
 from streams.offsets import Handled, OffsetTracker
 from streams.sequence import Sequencer
 

@@ -17,9 +17,10 @@ import psycopg
 from aiokafka.record.util import calc_crc32c
 from confluent_kafka import Producer
 
-from eye.kafka import APP_KEY_HEADER, PRODUCER_DEFAULTS, ensure_topics
-from eye.processes import ROOT, settings_env
-from eye.settings import Settings
+from base.settings import Settings
+from kafka_edge.clients import APP_KEY_HEADER, PRODUCER_DEFAULTS
+from kafka_edge.topics import ensure_topics
+from tests.fixtures.processes import ROOT, settings_env
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.services import STATE
 from tests.fixtures.stack import WorkerProcess

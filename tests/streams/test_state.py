@@ -12,11 +12,11 @@ import orjson
 import psycopg
 from confluent_kafka import Consumer, TopicPartition
 
-from eye.kafka import ensure_topics
-from eye.settings import Settings
+from base.settings import Settings
+from kafka_edge.topics import ensure_topics
+from tests.fixtures.kafka import produce
 from tests.fixtures.rows import wait_for_rows
 from tests.fixtures.stack import WorkerProcess
-from tests.streams.test_pipeline import produce
 
 T0 = datetime.now(UTC) - timedelta(hours=1)
 

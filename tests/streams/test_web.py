@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from eye.settings import Settings
+from base.settings import Settings
 from tests.fixtures.stack import WorkerProcess
 
 

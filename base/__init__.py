@@ -1,0 +1,1 @@
+"""The ground floor every other package stands on: settings, the root error, waits, caches."""
