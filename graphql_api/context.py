@@ -3,7 +3,6 @@ token."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +21,9 @@ class Context:
     token: Token
     # Errors that accompany data rather than replace it (a list cut at api_list_max).
     notes: list[GraphQLError] = field(default_factory=list)
-    # What a long list's completion awaits between two slices (executor.py): for a heavy
-    # request, its turn after any light one under way (precedence.py).
-    pause: Callable[[], Awaitable[None]] = field(default=lambda: asyncio.sleep(0))
+    # What a heavy request's long list awaits between two slices (executor.py): its turn after
+    # any light request under way (precedence.py). None: the loop's next turn.
+    pause: Callable[[], Awaitable[None]] | None = None
 
     def note(self, message: str, path: list[str | int], **extensions: Any) -> None:
         self.notes.append(GraphQLError(message, path=path, extensions=extensions))

@@ -46,10 +46,6 @@ HEAVY_LANE = web.AppKey("heavy_lane", asyncio.Semaphore)
 PRECEDENCE = web.AppKey("precedence", Precedence)
 
 
-async def _yield() -> None:
-    await asyncio.sleep(0)
-
-
 def _api_error(request: web.Request, error: ApiError) -> web.Response:
     if error.request_error:
         return media.request_error(request, [entry(error)], error.status)
@@ -153,7 +149,7 @@ async def _run(request: web.Request, token: Token, params: dict[str, Any], turn:
     pool = RequestConnections(request.app[POOL], request.app[GATES].gate(token.id),
                               settings.api_max_statements, lane)
     context = Context(pool=pool, settings=settings, token=token,
-                      pause=request.app[PRECEDENCE].pause if lane else _yield)
+                      pause=request.app[PRECEDENCE].pause if lane else None)
     result = execute_query(schema, document, variable_values=variables,
                            operation_name=operation_name, context_value=context,
                            executor_class=SlicingExecutor)

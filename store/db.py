@@ -14,7 +14,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 
 __all__ = ["POOL", "AsyncConnection", "AsyncConnectionPool", "Connection", "Connections",
-           "connect", "connect_async", "lookup", "open_pool"]
+           "connect", "connect_async", "open_pool"]
 
 # The API server's pool in its aiohttp application state, for every area's handlers.
 POOL = web.AppKey("pool", AsyncConnectionPool)
@@ -38,22 +38,6 @@ async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 4,
                                kwargs=kwargs)
     await pool.open(wait=False)
     return pool
-
-
-LOOKUP_TIMEOUT_MS = 5000
-
-
-async def lookup(conn: AsyncConnection, query: str, params: tuple[object, ...]
-                 ) -> tuple[Any, ...] | None:
-    """The one row of a key's check (an app key, an API token), or None.
-
-    The API's connections carry the data team's statement timeout, which may be set to a few
-    milliseconds; a key check is not one of their queries, and gets its own bound instead of
-    failing the request: one round trip, pipelined."""
-    async with conn.pipeline(), conn.transaction():
-        await conn.execute(f"SET LOCAL statement_timeout = {LOOKUP_TIMEOUT_MS}")
-        cur = await conn.execute(query, params)
-    return await cur.fetchone()
 
 
 def connect(dsn: str) -> Connection:
